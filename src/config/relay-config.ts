@@ -1,0 +1,83 @@
+/**
+ * The service configuration, parsed and validated once at start-up from the
+ * environment (spec §8). Everything else reads this typed object, never
+ * `process.env`.
+ */
+export type AuthMode = 'secret' | 'jwks';
+
+export interface SecretAuthConfig {
+  mode: 'secret';
+  /** HS256 key; at least 32 characters. */
+  secret: string;
+}
+
+export interface JwksAuthConfig {
+  mode: 'jwks';
+  /** Expected `aud`: the relay's public URL. */
+  audience: string;
+  /** Exact `host[:port]` values the relay may fetch keys from. */
+  jwksHostAllowlist: string[];
+  /** How long fetched key sets are kept, in milliseconds. */
+  jwksCacheTtlMs: number;
+  /** Timeout of one JWKS fetch, in milliseconds. */
+  jwksTimeoutMs: number;
+}
+
+export type AuthConfig = SecretAuthConfig | JwksAuthConfig;
+
+export interface QualysConfig {
+  /** Default gateway URL when a token carries no `API_URL`. */
+  apiUrl?: string;
+  /** Default console URL when a token carries no `PLATFORM_URL`. */
+  platformUrl?: string;
+  /** Host patterns (`*.qualys.com`, `gateway.qg1.apps.qualys.eu`) URLs may name. */
+  hostAllowlist: string[];
+  /** Permits `http://`, loopback and private Qualys URLs (demo, tests). */
+  allowInsecure: boolean;
+  /** Per-call timeout, milliseconds. */
+  timeoutMs: number;
+  /** How many times a 429/503 is retried. */
+  retries: number;
+  /** Cap on concurrent outbound Qualys searches (globally and per request). */
+  concurrency: number;
+  /** Optional API version path segment: `/ioc/<v>/events` when set. */
+  apiVersion?: string;
+}
+
+export interface RelayConfig {
+  port: number;
+  /** Interface to listen on. */
+  host: string;
+  auth: AuthConfig;
+  qualys: QualysConfig;
+  /** Default entity limit (spec §5). */
+  entitiesLimit: number;
+  /** Largest accepted observables array. */
+  maxObservables: number;
+  /** Largest accepted request body, bytes. */
+  bodyLimitBytes: number;
+  logLevel: string;
+  /** Grace period for in-flight requests on SIGTERM, milliseconds. */
+  shutdownTimeoutMs: number;
+}
+
+/** DI token of the parsed `RelayConfig`. */
+export const RELAY_CONFIG = Symbol('RELAY_CONFIG');
+
+export const DEFAULT_JWKS_HOSTS = [
+  'visibility.amp.cisco.com',
+  'visibility.eu.amp.cisco.com',
+  'visibility.apjc.amp.cisco.com',
+];
+
+/** Spec §7: the public Qualys platforms' domains (US, EU, IN, CA, AE, UK, AU, KSA). */
+export const DEFAULT_QUALYS_HOSTS = [
+  '*.qualys.com',
+  '*.qualys.eu',
+  '*.qualys.in',
+  '*.qualys.ca',
+  '*.qualys.ae',
+  '*.qualys.co.uk',
+  '*.qualys.com.au',
+  '*.qualysksa.com',
+];
