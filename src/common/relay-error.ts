@@ -10,6 +10,7 @@ export const ErrorCode = {
   CONNECTION: 'connection error',
   INVALID_ARGUMENT: 'invalid argument',
   HEALTH_CHECK_FAILED: 'health check failed',
+  NOT_FOUND: 'not found',
   UNKNOWN: 'unknown',
 } as const;
 

@@ -36,6 +36,8 @@ export interface QualysConfig {
   allowInsecure: boolean;
   /** Per-call timeout, milliseconds. */
   timeoutMs: number;
+  /** Time budget of one search including its retries and waits, milliseconds. */
+  budgetMs: number;
   /** How many times a 429/503 is retried. */
   retries: number;
   /** Cap on concurrent outbound Qualys searches (globally and per request). */

@@ -1,0 +1,150 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigValidationError, parseRelayConfig, type Env } from './config-parser.js';
+import { DEFAULT_JWKS_HOSTS, DEFAULT_QUALYS_HOSTS } from './relay-config.js';
+
+const SECRET = 'a-very-long-shared-secret-of-40-characters!';
+const secretEnv: Env = { AUTH_MODE: 'secret', JWT_SECRET: SECRET };
+
+function problemsOf(env: Env): string[] {
+  try {
+    parseRelayConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigValidationError');
+}
+
+describe('parseRelayConfig', () => {
+  it('applies the spec §8 defaults in secret mode', () => {
+    expect(parseRelayConfig(secretEnv)).toEqual({
+      port: 9090,
+      host: '0.0.0.0',
+      auth: { mode: 'secret', secret: SECRET },
+      qualys: {
+        apiUrl: undefined,
+        platformUrl: undefined,
+        hostAllowlist: DEFAULT_QUALYS_HOSTS,
+        allowInsecure: false,
+        timeoutMs: 10_000,
+        budgetMs: 25_000,
+        retries: 2,
+        concurrency: 64,
+        apiVersion: undefined,
+      },
+      entitiesLimit: 100,
+      maxObservables: 1000,
+      bodyLimitBytes: 1_048_576,
+      logLevel: 'info',
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('reads jwks mode with its defaults', () => {
+    expect(parseRelayConfig({ AUTH_MODE: 'jwks', JWT_AUDIENCE: 'https://relay.example.com' }).auth).toEqual({
+      mode: 'jwks',
+      audience: 'https://relay.example.com',
+      jwksHostAllowlist: DEFAULT_JWKS_HOSTS,
+      jwksCacheTtlMs: 600_000,
+      jwksTimeoutMs: 5000,
+    });
+  });
+
+  it('reads every variable when set', () => {
+    const config = parseRelayConfig({
+      ...secretEnv,
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      QUALYS_API_URL: 'https://gateway.qg2.apps.qualys.com/',
+      QUALYS_PLATFORM_URL: 'https://qualysguard.qg2.apps.qualys.com',
+      QUALYS_HOST_ALLOWLIST: '*.qualys.com, Gateway.qg1.apps.qualys.eu',
+      QUALYS_TIMEOUT_MS: '5000',
+      QUALYS_BUDGET_MS: '9000',
+      QUALYS_RETRIES: '0',
+      QUALYS_CONCURRENCY: '8',
+      QUALYS_API_VERSION: 'v1',
+      CTR_ENTITIES_LIMIT: '25',
+      RELAY_MAX_OBSERVABLES: '50',
+      RELAY_BODY_LIMIT_BYTES: '2048',
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      auth: { mode: 'secret', secret: SECRET },
+      qualys: {
+        apiUrl: 'https://gateway.qg2.apps.qualys.com',
+        platformUrl: 'https://qualysguard.qg2.apps.qualys.com',
+        hostAllowlist: ['*.qualys.com', 'gateway.qg1.apps.qualys.eu'],
+        allowInsecure: false,
+        timeoutMs: 5000,
+        budgetMs: 9000,
+        retries: 0,
+        concurrency: 8,
+        apiVersion: 'v1',
+      },
+      entitiesLimit: 25,
+      maxObservables: 50,
+      bodyLimitBytes: 2048,
+      logLevel: 'debug',
+      shutdownTimeoutMs: 3000,
+    });
+  });
+
+  it('allows loopback http Qualys URLs only with QUALYS_ALLOW_INSECURE', () => {
+    const env = { ...secretEnv, QUALYS_API_URL: 'http://127.0.0.1:8081' };
+    expect(problemsOf(env)).toEqual([
+      expect.stringMatching(/^QUALYS_API_URL is not an allowed Qualys URL \(.+\)$/),
+    ]);
+    expect(parseRelayConfig({ ...env, QUALYS_ALLOW_INSECURE: 'true' }).qualys.apiUrl).toBe(
+      'http://127.0.0.1:8081',
+    );
+  });
+
+  it.each<[string, Env, string]>([
+    ['AUTH_MODE missing', {}, 'AUTH_MODE is required (secret or jwks)'],
+    ['AUTH_MODE unknown', { AUTH_MODE: 'basic' }, 'AUTH_MODE must be one of secret, jwks'],
+    ['JWT_SECRET missing', { AUTH_MODE: 'secret' }, 'JWT_SECRET is required when AUTH_MODE is secret'],
+    ['JWT_SECRET short', { AUTH_MODE: 'secret', JWT_SECRET: 'short-secret' }, 'JWT_SECRET must be at least 32 characters'],
+    ['JWT_AUDIENCE missing', { AUTH_MODE: 'jwks' }, 'JWT_AUDIENCE is required when AUTH_MODE is jwks'],
+    ['PORT', { ...secretEnv, PORT: 'eighty' }, 'PORT must be an integer from 0 to 65535'],
+    ['PORT range', { ...secretEnv, PORT: '70000' }, 'PORT must be an integer from 0 to 65535'],
+    ['CTR_ENTITIES_LIMIT', { ...secretEnv, CTR_ENTITIES_LIMIT: '0' }, 'CTR_ENTITIES_LIMIT must be an integer from 1 to 10000'],
+    ['QUALYS_TIMEOUT_MS', { ...secretEnv, QUALYS_TIMEOUT_MS: '-5' }, 'QUALYS_TIMEOUT_MS must be an integer from 100 to 300000'],
+    ['QUALYS_RETRIES', { ...secretEnv, QUALYS_RETRIES: '1.5' }, 'QUALYS_RETRIES must be an integer from 0 to 10'],
+    ['QUALYS_CONCURRENCY', { ...secretEnv, QUALYS_CONCURRENCY: '0' }, 'QUALYS_CONCURRENCY must be an integer from 1 to 1024'],
+    ['QUALYS_ALLOW_INSECURE', { ...secretEnv, QUALYS_ALLOW_INSECURE: 'yes please' }, 'QUALYS_ALLOW_INSECURE must be true or false'],
+    ['QUALYS_API_VERSION', { ...secretEnv, QUALYS_API_VERSION: '../admin' }, 'QUALYS_API_VERSION must look like v1'],
+    ['QUALYS_HOST_ALLOWLIST', { ...secretEnv, QUALYS_HOST_ALLOWLIST: 'https://x.qualys.com/' }, 'QUALYS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names'],
+    ['JWKS_HOST_ALLOWLIST', { AUTH_MODE: 'jwks', JWT_AUDIENCE: 'https://r', JWKS_HOST_ALLOWLIST: '*.cisco.com' }, 'JWKS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names'],
+    ['LOG_LEVEL', { ...secretEnv, LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
+  ])('names the bad variable: %s', (_name, env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
+
+  it('lists every problem at once', () => {
+    expect(problemsOf({ AUTH_MODE: 'secret', PORT: 'x', LOG_LEVEL: 'loud' })).toEqual([
+      'JWT_SECRET is required when AUTH_MODE is secret',
+      'PORT must be an integer from 0 to 65535',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('never prints a value, secret or not', () => {
+    const secretValue = 'short-but-secret';
+    const error = (() => {
+      try {
+        parseRelayConfig({ AUTH_MODE: 'secret', JWT_SECRET: secretValue, PORT: 'port-value-here' });
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error('expected a failure');
+    })();
+    expect(error.message).toBe(
+      'Invalid configuration: JWT_SECRET must be at least 32 characters; PORT must be an integer from 0 to 65535',
+    );
+    expect(error.message).not.toContain(secretValue);
+    expect(error.message).not.toContain('port-value-here');
+  });
+});

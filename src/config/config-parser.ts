@@ -1,0 +1,176 @@
+import { checkQualysUrl } from '../auth/qualys-url-policy.js';
+import {
+  DEFAULT_JWKS_HOSTS,
+  DEFAULT_QUALYS_HOSTS,
+  type AuthConfig,
+  type QualysConfig,
+  type RelayConfig,
+} from './relay-config.js';
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Thrown when the environment does not describe a usable service. Its message
+ * names every offending variable and why, never the value (a value may be a
+ * secret, spec §8).
+ */
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads variables one at a time, collecting every problem before failing. */
+class EnvReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback?: string): string | undefined {
+    return this.raw(name) ?? fallback;
+  }
+
+  required(name: string, why: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) this.problems.push(`${name} is required ${why}`);
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    this.problems.push(`${name} must be true or false`);
+    return fallback;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const items = value
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .filter((item) => item !== '');
+    if (items.length === 0) this.problems.push(`${name} must list at least one host`);
+    return items;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+}
+
+const HOST_PORT = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+
+function checkHosts(reader: EnvReader, name: string, hosts: string[], wildcards: boolean): void {
+  const bad = hosts.some((host) => !HOST_PORT.test(host) || (!wildcards && host.startsWith('*.')));
+  if (bad) reader.problems.push(`${name} must be a comma-separated list of host[:port] names`);
+}
+
+function parseAuth(reader: EnvReader): AuthConfig | undefined {
+  const mode = reader.oneOf('AUTH_MODE', ['secret', 'jwks'] as const);
+  if (mode === undefined) {
+    if (reader.raw('AUTH_MODE') === undefined) reader.problems.push('AUTH_MODE is required (secret or jwks)');
+    return undefined;
+  }
+  if (mode === 'secret') {
+    const secret = reader.required('JWT_SECRET', 'when AUTH_MODE is secret');
+    if (secret !== undefined && secret.length < 32) {
+      reader.problems.push('JWT_SECRET must be at least 32 characters');
+    }
+    return secret === undefined ? undefined : { mode, secret };
+  }
+  const audience = reader.required('JWT_AUDIENCE', 'when AUTH_MODE is jwks');
+  const jwksHostAllowlist = reader.list('JWKS_HOST_ALLOWLIST', DEFAULT_JWKS_HOSTS);
+  checkHosts(reader, 'JWKS_HOST_ALLOWLIST', jwksHostAllowlist, false);
+  const jwksCacheTtlMs = reader.integer('JWKS_CACHE_TTL_SEC', 600, 1, 86_400) * 1000;
+  const jwksTimeoutMs = reader.integer('JWKS_TIMEOUT_MS', 5000, 100, 60_000);
+  return audience === undefined
+    ? undefined
+    : { mode, audience, jwksHostAllowlist, jwksCacheTtlMs, jwksTimeoutMs };
+}
+
+function parseQualys(reader: EnvReader): QualysConfig {
+  const hostAllowlist = reader.list('QUALYS_HOST_ALLOWLIST', DEFAULT_QUALYS_HOSTS);
+  checkHosts(reader, 'QUALYS_HOST_ALLOWLIST', hostAllowlist, true);
+  const allowInsecure = reader.boolean('QUALYS_ALLOW_INSECURE', false);
+  const policy = { hostAllowlist, allowInsecure };
+
+  // Default URLs obey the same policy as URLs carried by tokens (spec §3).
+  const url = (name: string): string | undefined => {
+    const raw = reader.raw(name);
+    if (raw === undefined) return undefined;
+    const checked = checkQualysUrl(raw, policy);
+    if (!checked.ok) {
+      reader.problems.push(`${name} is not an allowed Qualys URL (${checked.reason})`);
+      return undefined;
+    }
+    return checked.url;
+  };
+
+  const apiVersion = reader.raw('QUALYS_API_VERSION');
+  if (apiVersion !== undefined && !/^v\d+$/.test(apiVersion)) {
+    reader.problems.push('QUALYS_API_VERSION must look like v1');
+  }
+  return {
+    apiUrl: url('QUALYS_API_URL'),
+    platformUrl: url('QUALYS_PLATFORM_URL'),
+    hostAllowlist,
+    allowInsecure,
+    timeoutMs: reader.integer('QUALYS_TIMEOUT_MS', 10_000, 100, 300_000),
+    budgetMs: reader.integer('QUALYS_BUDGET_MS', 25_000, 100, 600_000),
+    retries: reader.integer('QUALYS_RETRIES', 2, 0, 10),
+    concurrency: reader.integer('QUALYS_CONCURRENCY', 64, 1, 1024),
+    apiVersion,
+  };
+}
+
+/**
+ * Parses and validates the whole environment once (spec §8). Throws a
+ * `ConfigValidationError` listing every bad variable by name.
+ */
+export function parseRelayConfig(env: Env): RelayConfig {
+  const reader = new EnvReader(env);
+  const auth = parseAuth(reader);
+  const qualys = parseQualys(reader);
+  const config = {
+    port: reader.integer('PORT', 9090, 0, 65_535),
+    host: reader.string('HOST', '0.0.0.0') as string,
+    auth,
+    qualys,
+    entitiesLimit: reader.integer('CTR_ENTITIES_LIMIT', 100, 1, 10_000),
+    maxObservables: reader.integer('RELAY_MAX_OBSERVABLES', 1000, 1, 100_000),
+    bodyLimitBytes: reader.integer('RELAY_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as string,
+    shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 300_000),
+  };
+  if (reader.problems.length > 0 || auth === undefined) {
+    throw new ConfigValidationError(reader.problems);
+  }
+  return { ...config, auth };
+}

@@ -1,0 +1,93 @@
+import { isAxiosError } from 'axios';
+import { AuthorizationError, ErrorCode, RelayError } from '../common/relay-error.js';
+
+/** How much of a Qualys body an error message may quote. */
+const MAX_QUOTED_BODY = 500;
+
+const TLS_ERROR_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+]);
+
+export const TOO_MANY_REQUESTS_MESSAGE =
+  'Too many requests to Qualys IOC have been made. Please try again later.';
+export const SERVICE_UNAVAILABLE_MESSAGE = 'Service temporarily unavailable. Please try again later.';
+
+export function connectionError(apiUrl: string): RelayError {
+  return new RelayError(
+    ErrorCode.CONNECTION,
+    `Unable to connect to Qualys IOC, validate the configured API URL: ${apiUrl}`,
+  );
+}
+
+export function unexpectedResponse(what: string): RelayError {
+  return new RelayError(ErrorCode.UNKNOWN, `Unexpected response from Qualys IOC: ${what}`);
+}
+
+function quoteBody(body: string): string {
+  const text = body.trim().replace(/\s+/g, ' ');
+  return text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}…` : text;
+}
+
+/**
+ * What Qualys said, for the caller: its JSON error lists when it sent them
+ * (`{"authentication_exceptions": [...]}`), else its text.
+ */
+export function qualysMessage(body: string, fallback: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null) {
+      const parts = Object.values(parsed as Record<string, unknown>).flatMap((value) =>
+        Array.isArray(value) ? value.filter((v) => typeof v === 'string') : typeof value === 'string' ? [value] : [],
+      );
+      if (parts.length > 0) return quoteBody(parts.join(', '));
+    }
+  } catch {
+    // Not JSON: Qualys often answers errors in plain text.
+  }
+  const text = quoteBody(body);
+  return text === '' ? fallback : text;
+}
+
+/** Spec §7: a non-2xx Qualys answer as the relay error it stands for. */
+export function errorForStatus(status: number, body: string): RelayError {
+  switch (status) {
+    case 401:
+      return new AuthorizationError(qualysMessage(body, 'Unauthorized'));
+    case 403:
+      return new RelayError(ErrorCode.PERMISSION_DENIED, qualysMessage(body, 'Forbidden'));
+    case 429:
+      return new RelayError(ErrorCode.TOO_MANY_REQUESTS, TOO_MANY_REQUESTS_MESSAGE);
+    case 503:
+      return new RelayError(ErrorCode.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
+    default:
+      return unexpectedResponse(quoteBody(body) || `HTTP ${status}`);
+  }
+}
+
+/**
+ * Spec §7: a transport failure (no HTTP answer) as a relay error. Only the
+ * API URL is named — never a token or credential.
+ */
+export function errorForTransportFailure(error: unknown, apiUrl: string): RelayError {
+  if (error instanceof RelayError) return error;
+  if (!isAxiosError(error)) return connectionError(apiUrl);
+  const code = error.code ?? (error.cause as { code?: string } | undefined)?.code;
+  if (code !== undefined && TLS_ERROR_CODES.has(code)) {
+    return new RelayError(ErrorCode.UNKNOWN, `Unable to verify SSL certificate: ${error.message}`);
+  }
+  if (code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' || /maxContentLength/.test(error.message)) {
+    return unexpectedResponse('the response body is too large');
+  }
+  // Refused, reset, DNS, timeouts and aborted (over-budget) calls alike.
+  return connectionError(apiUrl);
+}

@@ -1,0 +1,29 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { RelayContext } from '../auth/relay-context.js';
+import { RelayCtx } from '../auth/relay-context.decorator.js';
+import type { Observable } from '../common/observable.js';
+import { ObservableDto } from './dto/observable.dto.js';
+import { ObserveResponseDto } from './dto/responses.dto.js';
+import { ObservablesPipe } from './observables.pipe.js';
+import { ObserveService } from './observe.service.js';
+import type { ObserveResponse } from './observe-response.js';
+
+@ApiTags('relay')
+@ApiBearerAuth()
+@Controller('observe')
+export class ObserveController {
+  constructor(private readonly observe: ObserveService) {}
+
+  @Post('observables')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sightings, indicators, judgements and relationships from Qualys IOC events' })
+  @ApiBody({ type: [ObservableDto] })
+  @ApiOkResponse({ type: ObserveResponseDto })
+  observables(
+    @RelayCtx() context: RelayContext,
+    @Body(ObservablesPipe) observables: Observable[],
+  ): Promise<ObserveResponse> {
+    return this.observe.observe(context, observables);
+  }
+}
