@@ -1,0 +1,96 @@
+/**
+ * `npm run demo`: the relay and the bundled Qualys simulator on loopback, a
+ * ready JWT, and curl commands to paste. Secret mode with a secret generated
+ * for this run only; `QUALYS_ALLOW_INSECURE` because the simulator speaks
+ * plain HTTP on 127.0.0.1. Runs until Ctrl-C, then stops both servers.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../app.factory.js';
+import { mintRelayToken } from '../cli/relay-token.js';
+import { parseRelayConfig } from '../config/config-parser.js';
+import { SIMULATOR_VALUES } from '../simulator/dataset.js';
+import {
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+  startQualysSimulator,
+} from '../simulator/qualys-simulator.js';
+
+const HOST = '127.0.0.1';
+
+function curl(url: string, jwt: string, body?: string): string {
+  const data = body === undefined ? '' : ` \\\n  -H 'Content-Type: application/json' -d '${body}'`;
+  return `curl -s -X POST ${url} \\\n  -H 'Authorization: Bearer ${jwt}'${data}`;
+}
+
+async function main(): Promise<void> {
+  const simulator = await startQualysSimulator({ host: HOST, latencyMs: 20 });
+  const secret = randomBytes(32).toString('base64url');
+  const config = parseRelayConfig({
+    AUTH_MODE: 'secret',
+    JWT_SECRET: secret,
+    QUALYS_ALLOW_INSECURE: 'true',
+    QUALYS_API_URL: simulator.url,
+    QUALYS_PLATFORM_URL: simulator.url,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    HOST,
+    PORT: process.env.PORT ?? '9090',
+  });
+  const app = await createApp(config);
+  try {
+    await app.listen(config.port, HOST);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    process.stderr.write(`Port ${config.port} is busy; using a free one instead.\n`);
+    await app.listen(0, HOST);
+  }
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const relay = `http://${HOST}:${port}`;
+  const jwt = await mintRelayToken(secret, {
+    user: SIMULATOR_USER,
+    pass: SIMULATOR_PASSWORD,
+    API_URL: simulator.url,
+    PLATFORM_URL: simulator.url,
+  });
+  const observables = JSON.stringify([
+    { type: 'sha256', value: SIMULATOR_VALUES.sha256 },
+    { type: 'domain', value: SIMULATOR_VALUES.domain },
+  ]);
+
+  process.stdout.write(
+    [
+      '',
+      'Qualys IOC relay demo is running (Ctrl-C to stop).',
+      `  relay:           ${relay}`,
+      `  Swagger UI:      ${relay}/docs`,
+      `  Qualys simulator: ${simulator.url}`,
+      '',
+      'JWT (secret mode, this run only):',
+      jwt,
+      '',
+      '# Check the Qualys credentials carried by the JWT:',
+      curl(`${relay}/health`, jwt),
+      '',
+      '# Sightings, indicators, judgements and relationships for two observables:',
+      curl(`${relay}/observe/observables`, jwt, observables),
+      '',
+      '# Pivot links to the Qualys console:',
+      curl(`${relay}/refer/observables`, jwt, observables),
+      '',
+    ].join('\n') + '\n',
+  );
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping the relay and the simulator…\n');
+    await app.close();
+    await simulator.close();
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+}
+
+void main();
