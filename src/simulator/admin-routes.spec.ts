@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { isLoopbackAddress } from './admin-routes.js';
+import { SIMULATOR_VALUES } from './dataset.js';
+import { startQualysSimulator, type QualysSimulator } from './qualys-simulator.js';
+import { SimulatorClient } from './simulator-client.js';
+
+const FILTER = `file.hash.md5: "${SIMULATOR_VALUES.md5}"`;
+
+describe('Qualys simulator: admin endpoints', () => {
+  let simulator: QualysSimulator;
+  let client: SimulatorClient;
+
+  beforeAll(async () => {
+    simulator = await startQualysSimulator();
+    client = new SimulatorClient(simulator.url);
+  });
+
+  afterAll(async () => {
+    await simulator.close();
+  });
+
+  beforeEach(() => {
+    simulator.clearFaults();
+    simulator.setLatency(0);
+    simulator.resetStats();
+  });
+
+  function admin(method: string, route: string, body?: string): Promise<Response> {
+    return fetch(`${simulator.url}/__simulator/${route}`, { method, body });
+  }
+
+  async function search(token: string): Promise<number> {
+    const response = await fetch(
+      `${simulator.url}/ioc/events?filter=${encodeURIComponent(FILTER)}`,
+      {
+        headers: { Authorization: `Bearer ${token}` },
+      },
+    );
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  it('GET stats answers the counters and requests, without recording admin calls', async () => {
+    const token = await client.requestToken();
+    expect(await search(token)).toBe(200);
+    const response = await admin('GET', 'stats');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const stats = (await response.json()) as Awaited<ReturnType<SimulatorClient['stats']>>;
+    expect({
+      authCalls: stats.authCalls,
+      searchCalls: stats.searchCalls,
+      requests: stats.requests.map((request) => [request.method, request.path, request.query]),
+    }).toEqual({
+      authCalls: 1,
+      searchCalls: 1,
+      requests: [
+        ['POST', '/auth', {}],
+        ['GET', '/ioc/events', { filter: FILTER }],
+      ],
+    });
+  });
+
+  it('DELETE stats resets them', async () => {
+    await client.requestToken();
+    const response = await admin('DELETE', 'stats');
+    expect([response.status, await response.text()]).toEqual([204, '']);
+    expect(await client.stats()).toEqual({ authCalls: 0, searchCalls: 0, requests: [] });
+  });
+
+  it('POST faults injects a fault and answers the stored spec; DELETE faults clears', async () => {
+    const token = await client.requestToken();
+    const response = await admin(
+      'POST',
+      'faults',
+      JSON.stringify({
+        on: 'search',
+        kind: 'status',
+        status: 503,
+        headers: { 'Retry-After': '1' },
+      }),
+    );
+    expect([response.status, await response.json()]).toEqual([
+      201,
+      { on: 'search', kind: 'status', status: 503, headers: { 'Retry-After': '1' } },
+    ]);
+    expect(await search(token)).toBe(503);
+    expect(await search(token)).toBe(503);
+    const cleared = await admin('DELETE', 'faults');
+    expect(cleared.status).toBe(204);
+    expect(await search(token)).toBe(200);
+  });
+
+  it('POST faults refuses invalid JSON and invalid specs with 400', async () => {
+    const badJson = await admin('POST', 'faults', '{on:');
+    expect([badJson.status, await badJson.text()]).toEqual([400, 'Body must be valid JSON']);
+    const badSpec = await admin(
+      'POST',
+      'faults',
+      JSON.stringify({ on: 'search', kind: 'explode' }),
+    );
+    expect([badSpec.status, await badSpec.text()]).toEqual([
+      400,
+      "'kind' must be one of status, malformed-json, json-object, huge-body, endless-body, hang, reset",
+    ]);
+    expect(await search(await client.requestToken())).toBe(200);
+  });
+
+  it('POST latency delays Qualys answers but not admin ones', async () => {
+    const token = await client.requestToken();
+    const response = await admin('POST', 'latency', JSON.stringify({ ms: 250 }));
+    expect([response.status, await response.json()]).toEqual([200, { latencyMs: 250 }]);
+
+    let started = performance.now();
+    await client.stats();
+    expect(performance.now() - started).toBeLessThan(250);
+    started = performance.now();
+    expect(await search(token)).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(245);
+  });
+
+  it.each(['{"ms":-1}', '{"ms":"5"}', '{"ms":1.5}', '{}', 'null', '5'])(
+    'POST latency refuses %s',
+    async (body) => {
+      const response = await admin('POST', 'latency', body);
+      expect([response.status, await response.text()]).toEqual([
+        400,
+        'Body must be {"ms": <non-negative integer>}',
+      ]);
+    },
+  );
+
+  it('POST revoke-tokens makes every issued token answer 401', async () => {
+    const token = await client.requestToken();
+    const response = await admin('POST', 'revoke-tokens');
+    expect(response.status).toBe(204);
+    expect(await search(token)).toBe(401);
+  });
+
+  it('POST expire-tokens expires issued tokens after the given delay', async () => {
+    const token = await client.requestToken();
+    await client.expireTokensIn(0);
+    expect(await search(token)).toBe(401);
+    expect(await search(await client.requestToken())).toBe(200);
+  });
+
+  it('answers 404 to unknown admin routes and 405 to wrong methods', async () => {
+    for (const route of ['nope', 'constructor', 'stats/extra']) {
+      const response = await admin('GET', route);
+      expect([route, response.status, await response.text()]).toEqual([route, 404, 'Not Found']);
+    }
+    const wrong = await admin('PUT', 'stats');
+    expect([wrong.status, wrong.headers.get('allow')]).toEqual([405, 'GET, DELETE']);
+  });
+
+  it('drives the simulator through SimulatorClient', async () => {
+    const token = await client.requestToken();
+    await client.injectFault({ on: 'search', kind: 'status', status: 500, times: 1 });
+    expect(await search(token)).toBe(500);
+    await client.setLatency(0);
+    await client.clearFaults();
+    await client.revokeTokens();
+    expect(await search(token)).toBe(401);
+    expect((await client.stats()).searchCalls).toBe(2);
+    await client.resetStats();
+    expect((await client.stats()).searchCalls).toBe(0);
+    await expect(client.injectFault({ on: 'search', kind: 'status' })).rejects.toThrow(
+      "simulator POST faults: 400 'status' must be an integer from 200 to 599",
+    );
+  });
+});
+
+describe('isLoopbackAddress', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.10.0.3', true],
+    ['::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['10.0.0.1', false],
+    ['::ffff:10.0.0.1', false],
+    ['fe80::1', false],
+    [undefined, false],
+  ])('%s → %s', (address, expected) => {
+    expect(isLoopbackAddress(address)).toBe(expected);
+  });
+});

@@ -1,0 +1,149 @@
+import { describe, expect, it } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import {
+  CLI_USAGE,
+  DEFAULT_CLI_PORT,
+  isLoopbackHost,
+  parseCliArgs,
+  runCli,
+  type CliIo,
+} from './cli.js';
+import { SIMULATOR_PASSWORD, SIMULATOR_USER } from './qualys-simulator.js';
+import { SimulatorClient } from './simulator-client.js';
+
+function fakeIo(): CliIo & { lines: string[]; errors: string[]; signals: EventEmitter } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return {
+    lines,
+    errors,
+    out: (line) => lines.push(line),
+    err: (line) => errors.push(line),
+    signals: new EventEmitter(),
+  };
+}
+
+describe('parseCliArgs', () => {
+  it('defaults to loopback port 8081 with no latency and no faults', () => {
+    expect(parseCliArgs([])).toEqual({
+      help: false,
+      allowRemote: false,
+      options: {
+        host: '127.0.0.1',
+        port: DEFAULT_CLI_PORT,
+        latencyMs: 0,
+        randomFaultRate: 0,
+        seed: 1,
+      },
+    });
+  });
+
+  it('reads every option', () => {
+    const argv = [
+      '--host',
+      '::1',
+      '--port',
+      '0',
+      '--latency',
+      '50',
+      '--fault-rate',
+      '0.1',
+      '--seed',
+      '9',
+    ];
+    expect(parseCliArgs(argv).options).toEqual({
+      host: '::1',
+      port: 0,
+      latencyMs: 50,
+      randomFaultRate: 0.1,
+      seed: 9,
+    });
+  });
+
+  it('accepts a non-loopback host only with --allow-remote', () => {
+    expect(() => parseCliArgs(['--host', '0.0.0.0'])).toThrow(
+      'refusing to listen on non-loopback host 0.0.0.0; pass --allow-remote to do it anyway',
+    );
+    expect(parseCliArgs(['--host', '0.0.0.0', '--allow-remote'])).toMatchObject({
+      allowRemote: true,
+      options: { host: '0.0.0.0' },
+    });
+  });
+
+  it.each([
+    [['--port', '65536'], '--port must be an integer from 0 to 65535'],
+    [['--port', '80.5'], '--port must be an integer from 0 to 65535'],
+    [['--latency=-1'], '--latency must be an integer from 0 to 9007199254740991'],
+    [['--fault-rate', '2'], '--fault-rate must be a number from 0 to 1'],
+    [['--fault-rate', ''], '--fault-rate must be a number from 0 to 1'],
+    [['--seed', 'x'], '--seed must be an integer from -2147483648 to 4294967295'],
+    [['--colour'], "Unknown option '--colour'"],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['::1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['127.example.com', false],
+  ])('treats %s as loopback: %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
+
+describe('runCli', () => {
+  it('prints one ready line, serves, and closes with exit code 0 on SIGTERM', async () => {
+    const io = fakeIo();
+    const { simulator, finished } = await runCli(['--port', '0'], io);
+    expect(io.lines).toHaveLength(1);
+    expect(JSON.parse(io.lines[0])).toEqual({
+      simulator: 'ready',
+      url: simulator?.url,
+      user: SIMULATOR_USER,
+      password: SIMULATOR_PASSWORD,
+    });
+    const url = simulator!.url;
+    expect(await new SimulatorClient(url).requestToken()).toMatch(/^sim-/);
+
+    io.signals.emit('SIGTERM');
+    expect(await finished).toBe(0);
+    await expect(fetch(`${url}/auth`)).rejects.toThrow('fetch failed');
+    expect(io.signals.listenerCount('SIGINT') + io.signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('closes on SIGINT too', async () => {
+    const io = fakeIo();
+    const { finished } = await runCli(['--port', '0'], io);
+    io.signals.emit('SIGINT');
+    expect(await finished).toBe(0);
+  });
+
+  it('prints usage and exits 2 on bad arguments, starting nothing', async () => {
+    const io = fakeIo();
+    const { simulator, finished } = await runCli(['--port', 'x'], io);
+    expect(simulator).toBeUndefined();
+    expect(await finished).toBe(2);
+    expect(io.errors).toEqual(['error: --port must be an integer from 0 to 65535', CLI_USAGE]);
+  });
+
+  it('prints usage and exits 0 on --help', async () => {
+    const io = fakeIo();
+    const { simulator, finished } = await runCli(['--help'], io);
+    expect([simulator, await finished, io.lines]).toEqual([undefined, 0, [CLI_USAGE]]);
+  });
+
+  it('warns when listening beyond loopback', async () => {
+    const io = fakeIo();
+    const { finished } = await runCli(['--host', '0.0.0.0', '--port', '0', '--allow-remote'], io);
+    io.signals.emit('SIGTERM');
+    await finished;
+    expect(io.errors).toEqual([
+      'warning: the simulator is reachable from other hosts and its password is public',
+    ]);
+  });
+});

@@ -1,0 +1,419 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_PREFIX, handleAdminRequest, type AdminControls } from './admin-routes.js';
+import { SIMULATOR_EVENTS, type SimulatorEvent } from './dataset.js';
+import { EventIndex, parseSearchQuery, SearchQueryError } from './event-search.js';
+import { respondWithFault, type FaultEnvironment } from './fault-responder.js';
+import {
+  FaultBook,
+  randomStatusFault,
+  validateFaultSpec,
+  type FaultSpec,
+  type FaultTarget,
+} from './faults.js';
+import {
+  BodyTooLargeError,
+  readBody,
+  send,
+  sendJson,
+  sendMethodNotAllowed,
+  sendText,
+} from './http-io.js';
+import { createPrng } from './prng.js';
+import { TokenStore } from './token-store.js';
+
+/** The demo account. A public credential: printing it (demo, CLI) is fine. */
+export const SIMULATOR_USER = 'relay-demo';
+/** Contains `&`, `=`, `+` and `%`, so a relay that does not form-encode the password fails (spec §7). */
+export const SIMULATOR_PASSWORD = 'Sim&ulat=or+50%pass';
+
+export const DEFAULT_TOKEN_TTL_MS = 4 * 60 * 60 * 1000; // spec §7: tokens live 4 hours
+export const DEFAULT_MAX_RECORDED_REQUESTS = 1000;
+const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+
+export interface SimulatorOptions {
+  /** Listen address; default 127.0.0.1. */
+  host?: string;
+  /** Listen port; default 0 (an ephemeral port, see `QualysSimulator.port`). */
+  port?: number;
+  /** Delay before every Qualys answer (not admin ones); default 0. */
+  latencyMs?: number;
+  /** username → password; default `{ [SIMULATOR_USER]: SIMULATOR_PASSWORD }`. */
+  credentials?: Record<string, string>;
+  /** Lifetime of issued tokens; default 4 hours. */
+  tokenTtlMs?: number;
+  /** Replaces the built-in data set. */
+  events?: readonly SimulatorEvent[];
+  /** Probability (0–1) that a search answers a random 429, 503 or 500; default 0. */
+  randomFaultRate?: number;
+  /** Seed of the random fault sequence; default 1. */
+  seed?: number;
+  /** Only the latest N requests are kept in `stats.requests` (memory stays flat in soak runs). */
+  maxRecordedRequests?: number;
+}
+
+/** A Qualys request as the simulator received it (admin requests are not recorded). */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Query parameters; the first value wins when a name repeats. */
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface SimulatorStats {
+  /** `POST /auth` requests, whatever their outcome. */
+  authCalls: number;
+  /** `GET /ioc/events` and `GET /ioc/v1/events` requests, whatever their outcome. */
+  searchCalls: number;
+  /** The latest requests, oldest first. */
+  requests: RecordedRequest[];
+}
+
+export interface QualysSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:40123`: the relay's `API_URL`. */
+  readonly url: string;
+  readonly port: number;
+  /** A snapshot: read it again after more requests. */
+  readonly stats: SimulatorStats;
+  /** Streaming fault responses (huge/endless body) still writing. */
+  readonly activeStreams: number;
+  /** Stops listening and ends every connection, including hanging and endless responses. */
+  close(): Promise<void>;
+  resetStats(): void;
+  setLatency(ms: number): void;
+  /** Validates and adds a fault; throws `FaultSpecError` when invalid. Returns the stored spec. */
+  injectFault(spec: FaultSpec): FaultSpec;
+  clearFaults(): void;
+  /** Every token issued so far becomes invalid: the next search with it gets 401. */
+  revokeTokens(): void;
+  /** Every token issued so far expires within `ms`. */
+  expireTokensIn(ms: number): void;
+}
+
+export async function startQualysSimulator(
+  options: SimulatorOptions = {},
+): Promise<QualysSimulator> {
+  const simulator = new Simulator(resolveOptions(options));
+  await simulator.listen();
+  return simulator;
+}
+
+type Settings = Required<SimulatorOptions>;
+
+type Route = 'auth' | 'search';
+
+/** Real Qualys serves events with and without an API version segment (spec §7). */
+const ROUTES: ReadonlyMap<string, { route: Route; method: string }> = new Map([
+  ['/auth', { route: 'auth', method: 'POST' }],
+  ['/ioc/events', { route: 'search', method: 'GET' }],
+  ['/ioc/v1/events', { route: 'search', method: 'GET' }],
+]);
+
+class Simulator implements QualysSimulator {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly openStreams = new Set<ServerResponse>();
+  /** Aborted by close(): cancels latency waits and streaming responses. */
+  private readonly lifetime = new AbortController();
+  private readonly credentials: ReadonlyMap<string, string>;
+  private readonly tokens: TokenStore;
+  private readonly index: EventIndex;
+  private readonly faults = new FaultBook();
+  private readonly random: () => number;
+  private latencyMs: number;
+  private authCalls = 0;
+  private searchCalls = 0;
+  private requests: RecordedRequest[] = [];
+  private closing: Promise<void> | undefined;
+  private address = { url: '', port: 0 };
+
+  constructor(private readonly settings: Settings) {
+    this.credentials = new Map(Object.entries(settings.credentials));
+    this.tokens = new TokenStore(settings.tokenTtlMs);
+    this.index = new EventIndex(settings.events);
+    this.random = createPrng(settings.seed);
+    this.latencyMs = settings.latencyMs;
+    this.server = createServer((request, response) => this.onRequest(request, response));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.settings.port, this.settings.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('not a TCP server');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.address = { url: `http://${host}:${address.port}`, port: address.port };
+  }
+
+  get url(): string {
+    return this.address.url;
+  }
+
+  get port(): number {
+    return this.address.port;
+  }
+
+  get stats(): SimulatorStats {
+    return {
+      authCalls: this.authCalls,
+      searchCalls: this.searchCalls,
+      requests: [...this.requests],
+    };
+  }
+
+  get activeStreams(): number {
+    return this.openStreams.size;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve, reject) => {
+      this.lifetime.abort();
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      // server.close() alone waits for open requests: hanging ones would block it forever.
+      this.server.closeAllConnections();
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
+  }
+
+  resetStats(): void {
+    this.authCalls = 0;
+    this.searchCalls = 0;
+    this.requests = [];
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = nonNegative(ms, 'latency');
+  }
+
+  injectFault(spec: FaultSpec): FaultSpec {
+    const valid = validateFaultSpec(spec);
+    this.faults.add(valid);
+    return valid;
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  revokeTokens(): void {
+    this.tokens.revokeAll();
+  }
+
+  expireTokensIn(ms: number): void {
+    this.tokens.expireAllIn(nonNegative(ms, 'ms'));
+  }
+
+  private onRequest(request: IncomingMessage, response: ServerResponse): void {
+    this.handle(request, response).catch((error: unknown) => {
+      // The client left mid-request (e.g. aborted while sending the body): nobody to answer.
+      if (response.destroyed || request.socket.destroyed) return;
+      if (error instanceof BodyTooLargeError) {
+        sendText(response, 413, 'Payload Too Large', { Connection: 'close' });
+        return;
+      }
+      console.error('qualys simulator: unexpected error', error);
+      if (response.headersSent) response.destroy();
+      else sendText(response, 500, 'Internal Server Error');
+    });
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://simulator.invalid');
+    const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
+    if (url.pathname.startsWith(ADMIN_PREFIX)) {
+      handleAdminRequest(request, response, url.pathname, body, this.adminControls());
+      return;
+    }
+    this.record(request, url, body);
+
+    const endpoint = ROUTES.get(url.pathname);
+    if (endpoint === undefined || endpoint.method !== request.method) {
+      if (!(await this.delay())) return;
+      if (endpoint === undefined) sendText(response, 404, 'Not Found');
+      else sendMethodNotAllowed(response, endpoint.method);
+      return;
+    }
+    // The fault is chosen on arrival, so `times` counts requests in the order they came.
+    const fault = this.chooseFault(endpoint.route, url.searchParams);
+    if (!(await this.delay()) || response.destroyed) return;
+    if (fault !== undefined) {
+      respondWithFault(request, response, fault, this.faultEnvironment());
+    } else if (endpoint.route === 'auth') {
+      this.answerAuth(request, response, body);
+    } else {
+      this.answerSearch(request, response, url.searchParams);
+    }
+  }
+
+  private chooseFault(route: Route, params: URLSearchParams): FaultSpec | undefined {
+    const on: FaultTarget = route;
+    if (on === 'auth') {
+      this.authCalls++;
+      return this.faults.take({ on, active: false, filter: '' });
+    }
+    this.searchCalls++;
+    const context = {
+      on,
+      active: params.get('state') === 'true',
+      filter: params.get('filter') ?? '',
+    };
+    const injected = this.faults.take(context);
+    if (injected !== undefined) return injected;
+    const rate = this.settings.randomFaultRate;
+    return rate > 0 && this.random() < rate ? randomStatusFault(this.random) : undefined;
+  }
+
+  /** spec §7: form-encoded username, password and token=true; 201 with the bare token. */
+  private answerAuth(request: IncomingMessage, response: ServerResponse, body: string): void {
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (mediaType !== 'application/x-www-form-urlencoded') {
+      sendText(
+        response,
+        400,
+        'Bad Request: Content-Type must be application/x-www-form-urlencoded',
+      );
+      return;
+    }
+    const form = new URLSearchParams(body);
+    const username = form.get('username');
+    const password = form.get('password');
+    if (!username || !password) {
+      sendText(response, 400, 'Bad Request: username and password are required');
+      return;
+    }
+    if (form.get('token') !== 'true') {
+      sendText(response, 400, 'Bad Request: token=true is required');
+      return;
+    }
+    if (this.credentials.get(username) !== password) {
+      sendJson(response, 401, { authentication_exceptions: ['InvalidCredentialsException'] });
+      return;
+    }
+    sendText(response, 201, this.tokens.issue());
+  }
+
+  private answerSearch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    params: URLSearchParams,
+  ): void {
+    const token = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (token === undefined || !this.tokens.isValid(token)) {
+      sendText(response, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
+      return;
+    }
+    try {
+      const query = parseSearchQuery(params);
+      send(response, 200, this.index.searchJson(query), { 'Content-Type': 'application/json' });
+    } catch (error) {
+      if (!(error instanceof SearchQueryError)) throw error;
+      sendText(response, 400, error.message);
+    }
+  }
+
+  /** Waits the configured latency; false when the simulator closed meanwhile. */
+  private async delay(): Promise<boolean> {
+    if (this.latencyMs === 0) return true;
+    try {
+      await sleep(this.latencyMs, undefined, { signal: this.lifetime.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private record(request: IncomingMessage, url: URL, body: string): void {
+    const firstValues = new Map<string, string>();
+    for (const [name, value] of url.searchParams) {
+      if (!firstValues.has(name)) firstValues.set(name, value);
+    }
+    this.requests.push({
+      method: request.method ?? '',
+      path: url.pathname,
+      // fromEntries defines own properties, so even a `__proto__` parameter stays plain data.
+      query: Object.fromEntries(firstValues),
+      headers: { ...request.headers },
+      body,
+    });
+    const excess = this.requests.length - this.settings.maxRecordedRequests;
+    if (excess > 0) this.requests.splice(0, excess);
+  }
+
+  private faultEnvironment(): FaultEnvironment {
+    return { signal: this.lifetime.signal, openStreams: this.openStreams };
+  }
+
+  private adminControls(): AdminControls {
+    return {
+      stats: () => this.stats,
+      resetStats: () => this.resetStats(),
+      injectFault: (spec) => this.injectFault(spec),
+      clearFaults: () => this.clearFaults(),
+      setLatency: (ms) => this.setLatency(ms),
+      revokeTokens: () => this.revokeTokens(),
+      expireTokensIn: (ms) => this.expireTokensIn(ms),
+    };
+  }
+}
+
+function resolveOptions(options: SimulatorOptions): Settings {
+  const credentials = options.credentials ?? { [SIMULATOR_USER]: SIMULATOR_PASSWORD };
+  const entries = Object.entries(credentials);
+  if (
+    entries.length === 0 ||
+    entries.some(([user, pass]) => !user || typeof pass !== 'string' || !pass)
+  ) {
+    throw new TypeError('credentials must map non-empty usernames to non-empty passwords');
+  }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError('port must be an integer from 0 to 65535');
+  }
+  const rate = options.randomFaultRate ?? 0;
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError('randomFaultRate must be between 0 and 1');
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) throw new RangeError('seed must be an integer');
+  const tokenTtlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
+  if (!(tokenTtlMs > 0)) throw new RangeError('tokenTtlMs must be positive');
+  const maxRecorded = options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED_REQUESTS;
+  if (!Number.isInteger(maxRecorded) || maxRecorded < 0) {
+    throw new RangeError('maxRecordedRequests must be a non-negative integer');
+  }
+  return {
+    host: options.host ?? '127.0.0.1',
+    port,
+    latencyMs: nonNegative(options.latencyMs ?? 0, 'latencyMs'),
+    credentials: { ...credentials },
+    tokenTtlMs,
+    events: options.events ?? SIMULATOR_EVENTS,
+    randomFaultRate: rate,
+    seed,
+    maxRecordedRequests: maxRecorded,
+  };
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new RangeError(`${name} must be a non-negative number of milliseconds`);
+  }
+  return value;
+}
