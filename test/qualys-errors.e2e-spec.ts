@@ -49,6 +49,8 @@ describe('Qualys failures as relay errors (spec §7)', () => {
   });
 
   it('answers a search 401 that survives a fresh token with authorization error', async () => {
+    await observe(); // a cached token first, so the only /auth call below is the refresh
+    relay.simulator.resetStats();
     relay.simulator.injectFault({ on: 'search', kind: 'status', status: 401, body: 'Token is not valid' });
     expect(await observe()).toEqual(envelope('authorization error', 'Authorization failed: Token is not valid'));
     expect(relay.simulator.stats.authCalls).toBe(1); // exactly one refresh

@@ -126,13 +126,13 @@ describe('relay endpoints (spec §2, §6)', () => {
       ['an object', { type: 'ip', value: '1.1.1.1' }, 'The request body must be a JSON array of observables.'],
       ['a string', '"ip"', 'The request body must be a JSON array of observables.'],
       ['null item', [null], '[0] must be an object with type and value'],
-      ['missing value', [{ type: 'ip' }], '[0].value must be a string'],
+      ['missing value', [{ type: 'ip' }], '[0].value is required'],
       ['blank type', [{ type: '', value: 'x' }], '[0].type must not be empty'],
       ['non-string value', [{ type: 'ip', value: 42 }], '[0].value must be a string'],
       [
         'several bad items',
         [{ type: 'ip', value: 'ok' }, { value: 'x' }, { type: 'ip', value: '' }],
-        '[1].type must be a string; [2].value must not be empty',
+        '[1].type is required; [2].value must not be empty',
       ],
       ['too many observables', Array.from({ length: 6 }, () => ({ type: 'ip', value: '1.1.1.1' })), 'At most 5 observables are accepted per request; got 6.'],
     ])('rejects %s with invalid argument', async (_name, body, details) => {

@@ -1,16 +1,56 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import type { RelayContext } from '../auth/relay-context.js';
-import { RelayError } from '../common/relay-error.js';
+import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
 import { QualysCallLimiter } from './call-limiter.js';
 import { QUALYS_USER_AGENT } from './http-agents.js';
 import type { QualysEvent } from './qualys-event.js';
 import { errorForStatus, errorForTransportFailure, unexpectedResponse } from './qualys-errors.js';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.js';
-import { QualysTokenCache } from './token-cache.js';
+import { QualysTokenCache, type TokenLookup } from './token-cache.js';
+
+export type QualysOperation = 'auth' | 'search';
+
+/** How one HTTP call to Qualys ended, as a bounded metrics label. */
+export type QualysCallOutcome =
+  | 'success'
+  | 'not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'client_error'
+  | 'server_error'
+  | 'connection_error'
+  | 'transport_error';
+
+/**
+ * Told about every Qualys call (metrics). The client classifies outcomes, so
+ * HTTP knowledge stays here (house style 5); the observer only counts.
+ */
+export interface QualysCallObserver {
+  /** One HTTP call (each retry is a call), its outcome and duration. */
+  call(operation: QualysOperation, outcome: QualysCallOutcome, seconds: number): void;
+  tokenLookup(result: TokenLookup): void;
+  /** A search began (queued or running); call the returned function when it ends. */
+  searchStarted(): () => void;
+}
+
+/** DI token of the optional `QualysCallObserver`. */
+export const QUALYS_CALL_OBSERVER = Symbol('QUALYS_CALL_OBSERVER');
+
+function outcomeOf(operation: QualysOperation, status: number): QualysCallOutcome {
+  if (status >= 200 && status < 300) return 'success';
+  if (operation === 'search' && (status === 400 || status === 404)) return 'not_found';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 429) return 'rate_limited';
+  if (status === 503) return 'unavailable';
+  return status < 500 ? 'client_error' : 'server_error';
+}
 
 export interface SearchOptions {
   /** Spec §5: `true` searches active events (`state=true`), `false` historical ones. */
@@ -20,16 +60,28 @@ export interface SearchOptions {
   filter?: string;
   /** A per-request limiter, so one large request cannot take every global slot. */
   schedule?: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Abandons the search (its sibling failed): no further calls, retries or waits. */
+  signal?: AbortSignal;
 }
 
-/** A deadline for one logical call including its retries and waits. */
+/**
+ * A deadline for one logical call including its retries and waits, and the
+ * caller's signal to give up early.
+ */
 class Budget {
   private readonly deadline: number;
-  constructor(ms: number) {
+  constructor(
+    ms: number,
+    readonly signal?: AbortSignal,
+  ) {
     this.deadline = Date.now() + ms;
   }
   remaining(): number {
-    return this.deadline - Date.now();
+    return this.signal?.aborted ? 0 : this.deadline - Date.now();
+  }
+  /** The same deadline without the caller's signal, for work others may share. */
+  unsignalled(): Budget {
+    return new Budget(this.remaining());
   }
 }
 
@@ -47,20 +99,27 @@ export class QualysClient {
     private readonly http: HttpService,
     private readonly tokens: QualysTokenCache,
     private readonly limiter: QualysCallLimiter,
+    @Optional() @Inject(QUALYS_CALL_OBSERVER) private readonly observer?: QualysCallObserver,
   ) {
     this.config = config.qualys;
   }
 
   /** `GET /ioc/events`; 400/404 mean "nothing found" (spec §7). */
   async searchEvents(context: RelayContext, options: SearchOptions): Promise<QualysEvent[]> {
-    const budget = new Budget(this.config.budgetMs);
+    const budget = new Budget(this.config.budgetMs, options.signal);
     const params: Record<string, string> = { pageSize: String(options.pageSize) };
     if (options.filter !== undefined) params.filter = options.filter;
     if (options.active) params.state = 'true';
     const url = `${context.apiUrl}/ioc/${this.config.apiVersion ? `${this.config.apiVersion}/` : ''}events`;
 
     const run = () => this.limiter.run(() => this.searchWithToken(context, url, params, budget));
-    const response = await (options.schedule ? options.schedule(run) : run());
+    const searchEnded = this.observer?.searchStarted();
+    let response: AxiosResponse<string>;
+    try {
+      response = await (options.schedule ? options.schedule(run) : run());
+    } finally {
+      searchEnded?.();
+    }
 
     if (response.status === 400 || response.status === 404) return [];
     return parseEvents(response.data);
@@ -87,10 +146,13 @@ export class QualysClient {
     budget: Budget,
   ): Promise<AxiosResponse<string>> {
     const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
-    const fetchToken = () => this.fetchToken(context, budget);
+    // A token fetch is shared by concurrent searches (single flight), so one
+    // search being abandoned must not abort it for the others.
+    const fetchToken = () => this.fetchToken(context, budget.unsignalled());
+    const onLookup = this.observer ? (result: TokenLookup) => this.observer?.tokenLookup(result) : undefined;
     for (let attempt = 0; ; attempt++) {
-      const token = await this.tokens.get(key, fetchToken);
-      const response = await this.send(context, budget, () =>
+      const token = await this.tokens.get(key, fetchToken, onLookup);
+      const response = await this.send(context, budget, 'search', () =>
         firstValueFrom(
           this.http.get<string>(url, {
             params,
@@ -120,7 +182,7 @@ export class QualysClient {
       password: context.credentials.pass,
       token: 'true',
     });
-    const response = await this.send(context, budget, () =>
+    const response = await this.send(context, budget, 'auth', () =>
       firstValueFrom(
         this.http.post<string>(`${context.apiUrl}/auth`, form.toString(), {
           headers: {
@@ -146,21 +208,27 @@ export class QualysClient {
   private async send(
     context: RelayContext,
     budget: Budget,
+    operation: QualysOperation,
     call: () => Promise<AxiosResponse<string>>,
   ): Promise<AxiosResponse<string>> {
     for (let retry = 0; ; retry++) {
       if (budget.remaining() <= 0) throw errorForTransportFailure(undefined, context.apiUrl);
+      const started = performance.now();
       let response: AxiosResponse<string>;
       try {
         response = await call();
       } catch (error) {
-        throw errorForTransportFailure(error, context.apiUrl);
+        const relayError = errorForTransportFailure(error, context.apiUrl);
+        const outcome = relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
+        this.observer?.call(operation, outcome, (performance.now() - started) / 1000);
+        throw relayError;
       }
+      this.observer?.call(operation, outcomeOf(operation, response.status), (performance.now() - started) / 1000);
       if (!isRetryableStatus(response.status) || retry >= this.config.retries) return response;
       const wait = retryDelayMs(retry, response.headers as Record<string, unknown>);
       // A wait that would leave no time for the call itself is not worth it.
       if (wait + 100 >= budget.remaining()) return response;
-      await sleep(wait);
+      await sleep(wait, budget.signal);
     }
   }
 
@@ -170,7 +238,10 @@ export class QualysClient {
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       maxRedirects: 0,
-      signal: AbortSignal.timeout(Math.max(1, Math.min(this.config.timeoutMs, budget.remaining()))),
+      signal: withCaller(
+        AbortSignal.timeout(Math.max(1, Math.min(this.config.timeoutMs, budget.remaining()))),
+        budget.signal,
+      ),
     };
   }
 }
@@ -188,6 +259,19 @@ function parseEvents(body: string): QualysEvent[] {
   );
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function withCaller(timeout: AbortSignal, caller?: AbortSignal): AbortSignal {
+  return caller ? AbortSignal.any([timeout, caller]) : timeout;
+}
+
+/** Waits `ms`, or less when `signal` aborts (the next budget check then stops). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }

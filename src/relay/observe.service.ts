@@ -64,13 +64,30 @@ export class ObserveService {
   ): Promise<Outcome> {
     const limit = context.entitiesLimit;
     const filter = buildSearchFilter(observable);
+    // Both searches at once: the original relay ran them one after the other.
+    // The first failure abandons the sibling search, so no call, retry or
+    // wait outlives the answer; that failure is the one reported.
+    const abandon = new AbortController();
+    let firstFailure: unknown;
+    const search = (active: boolean) =>
+      this.qualys
+        .searchEvents(context, { active, pageSize: limit, filter, schedule, signal: abandon.signal })
+        .catch((error: unknown) => {
+          if (!abandon.signal.aborted) {
+            firstFailure = error;
+            abandon.abort();
+          }
+          throw error;
+        });
+    const [active, historical] = await Promise.allSettled([search(true), search(false)]);
+    if (active.status === 'rejected' || historical.status === 'rejected') {
+      return { ok: false, error: this.asRelayError(firstFailure).toItem() };
+    }
     try {
-      // Both searches at once: the original relay ran them one after the other.
-      const [active, historical] = await Promise.all([
-        this.qualys.searchEvents(context, { active: true, pageSize: limit, filter, schedule }),
-        this.qualys.searchEvents(context, { active: false, pageSize: limit, filter, schedule }),
-      ]);
-      return { ok: true, entities: this.mapper.map(observable, active, historical, limit, now) };
+      return {
+        ok: true,
+        entities: this.mapper.map(observable, active.value, historical.value, limit, now),
+      };
     } catch (error) {
       return { ok: false, error: this.asRelayError(error).toItem() };
     }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString } from 'class-validator';
+import { IsDefined, IsNotEmpty, IsString } from 'class-validator';
 
 /**
  * One observable of a relay request body (spec §2). The same class drives
@@ -7,12 +7,16 @@ import { IsNotEmpty, IsString } from 'class-validator';
  */
 export class ObservableDto {
   @ApiProperty({ description: 'Observable type (md5, sha256, file_name, file_path, ip, domain, mutex; others are skipped)', example: 'sha256' })
-  @IsString({ message: 'type must be a string' })
+  // class-validator runs these bottom-up; with stopAtFirstError the first
+  // failing rule names the problem.
   @IsNotEmpty({ message: 'type must not be empty' })
+  @IsString({ message: 'type must be a string' })
+  @IsDefined({ message: 'type is required' })
   type!: string;
 
   @ApiProperty({ description: 'Observable value', example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
-  @IsString({ message: 'value must be a string' })
   @IsNotEmpty({ message: 'value must not be empty' })
+  @IsString({ message: 'value must be a string' })
+  @IsDefined({ message: 'value is required' })
   value!: string;
 }
