@@ -2,7 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import request from 'supertest';
 import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
 import { validateObserveResponse } from './support/ctim-validator.js';
-import { expectedLinks, linksOf, transientId, type RelationshipLike } from './support/observe-expectations.js';
+import {
+  expectedLinks,
+  linksOf,
+  transientId,
+  type RelationshipLike,
+} from './support/observe-expectations.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 type Body = {
@@ -51,7 +56,10 @@ describe('POST /observe/observables (spec §5)', () => {
         { type: 'ip', value: '10.12.4.21' },
         { type: 'mac_address', value: '00:50:56:a1:3c:07' },
       ],
-      observed_time: { start_time: '2024-05-14T09:13:20.000Z', end_time: '2024-05-14T09:13:20.000Z' },
+      observed_time: {
+        start_time: '2024-05-14T09:13:20.000Z',
+        end_time: '2024-05-14T09:13:20.000Z',
+      },
     };
     const desktop = {
       type: 'endpoint',
@@ -61,7 +69,10 @@ describe('POST /observe/observables (spec §5)', () => {
         { type: 'ip', value: '10.12.9.107' },
         { type: 'mac_address', value: '3c:52:82:4f:90:1d' },
       ],
-      observed_time: { start_time: '2024-03-30T11:20:45.000Z', end_time: '2024-03-30T11:20:45.000Z' },
+      observed_time: {
+        start_time: '2024-03-30T11:20:45.000Z',
+        end_time: '2024-03-30T11:20:45.000Z',
+      },
     };
     const sighting = (n: number, active: boolean, severity: string, target: typeof laptop) => ({
       id: transientId('sighting'),
@@ -79,7 +90,11 @@ describe('POST /observe/observables (spec §5)', () => {
       severity,
       targets: [target],
       relations: [],
-      data: { columns: [{ name: 'Active', type: 'string' }], rows: [[active ? 'True' : 'False']], row_count: 1 },
+      data: {
+        columns: [{ name: 'Active', type: 'string' }],
+        rows: [[active ? 'True' : 'False']],
+        row_count: 1,
+      },
     });
     const indicator = (id: string, n: number, title: string, severity: string) => ({
       id: `transient:indicator-${id}`,
@@ -93,7 +108,13 @@ describe('POST /observe/observables (spec §5)', () => {
       valid_time: {},
       external_ids: [eventId(n)],
     });
-    const judgement = (n: number, severity: string, disposition: number, name: string, reason: string) => ({
+    const judgement = (
+      n: number,
+      severity: string,
+      disposition: number,
+      name: string,
+      reason: string,
+    ) => ({
       id: transientId('judgement'),
       type: 'judgement',
       schema_version: '1.0.17',
@@ -112,13 +133,21 @@ describe('POST /observe/observables (spec §5)', () => {
 
     expect(body).toEqual({
       data: {
-        sightings: { count: 2, docs: [sighting(4, true, 'High', laptop), sighting(13, false, 'Low', desktop)] },
+        sightings: {
+          count: 2,
+          docs: [sighting(4, true, 'High', laptop), sighting(13, false, 'Low', desktop)],
+        },
         // uuid v5 of the event id in the X.500 namespace, as the Python relay computed them.
         indicators: {
           count: 2,
           docs: [
             indicator('255ba43f-a338-5d13-8085-dc171c873870', 4, 'Malicious Process event', 'High'),
-            indicator('61978d6e-18c5-5102-ab4b-0c30a58582ee', 13, 'Suspicious Low File event', 'Low'),
+            indicator(
+              '61978d6e-18c5-5102-ab4b-0c30a58582ee',
+              13,
+              'Suspicious Low File event',
+              'Low',
+            ),
           ],
         },
         judgements: {
@@ -176,7 +205,10 @@ describe('POST /observe/observables (spec §5)', () => {
 
   it('escapes " and \\ in values, so the simulator finds the file by its exact name', async () => {
     const body = await observe([{ type: 'file_name', value: V.quotedFileName }]);
-    expect(body.data!.sightings.docs.map((s) => s.external_ids)).toEqual([[eventId(8)], [eventId(15)]]);
+    expect(body.data!.sightings.docs.map((s) => s.external_ids)).toEqual([
+      [eventId(8)],
+      [eventId(15)],
+    ]);
     const filters = relay.simulator.stats.requests.map((r) => r.query.filter);
     expect(filters).toEqual([
       'file.name: "report \\"Q2\\" \\\\ final.sh"',
@@ -186,7 +218,12 @@ describe('POST /observe/observables (spec §5)', () => {
 
   it('answers {"data":{}} for an empty array, unknown types and values that match nothing', async () => {
     expect(await observe([])).toEqual({ data: {} });
-    expect(await observe([{ type: 'url', value: 'http://x' }, { type: 'email', value: 'a@b' }])).toEqual({ data: {} });
+    expect(
+      await observe([
+        { type: 'url', value: 'http://x' },
+        { type: 'email', value: 'a@b' },
+      ]),
+    ).toEqual({ data: {} });
     expect(relay.simulator.stats.searchCalls).toBe(0);
     expect(await observe([{ type: 'sha256', value: V.unknownSha256 }])).toEqual({ data: {} });
   });
@@ -217,9 +254,9 @@ describe('POST /observe/observables (spec §5)', () => {
     expect(body.data!.sightings.count).toBe(6);
     expect(body.data!.indicators.count).toBe(6);
     expect(body.data!.judgements.count).toBe(6);
-    expect(body.data!.sightings.docs.map((s) => (s.data as { rows: string[][] }).rows[0][0])).toEqual(
-      ['True', 'True', 'True', 'True', 'True', 'True'],
-    );
+    expect(
+      body.data!.sightings.docs.map((s) => (s.data as { rows: string[][] }).rows[0][0]),
+    ).toEqual(['True', 'True', 'True', 'True', 'True', 'True']);
     const pageSizes = relay.simulator.stats.requests.map((r) => r.query.pageSize);
     expect(pageSizes).toEqual(['3', '3', '3', '3']);
   });
@@ -249,12 +286,20 @@ describe('POST /observe/observables (spec §5)', () => {
   });
 
   it('keeps the successes and reports the failure when one observable fails', async () => {
-    relay.simulator.injectFault({ on: 'search', kind: 'status', status: 403, body: 'Access to IOC denied', match: { filterIncludes: V.domain } });
+    relay.simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 403,
+      body: 'Access to IOC denied',
+      match: { filterIncludes: V.domain },
+    });
     const body = await observe([
       { type: 'mutex', value: V.mutex },
       { type: 'domain', value: V.domain },
     ]);
-    expect(body.errors).toEqual([{ type: 'fatal', code: 'permission denied', message: 'Access to IOC denied' }]);
+    expect(body.errors).toEqual([
+      { type: 'fatal', code: 'permission denied', message: 'Access to IOC denied' },
+    ]);
     expect(body.data!.sightings.docs.map((s) => s.observables)).toEqual([
       [{ type: 'mutex', value: V.mutex }],
       [{ type: 'mutex', value: V.mutex }],

@@ -7,7 +7,9 @@ import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 const V = SIMULATOR_VALUES;
-const envelope = (code: string, message: unknown) => ({ errors: [{ type: 'fatal', code, message }] });
+const envelope = (code: string, message: unknown) => ({
+  errors: [{ type: 'fatal', code, message }],
+});
 
 /** A port nothing listens on: bind one, note it, close it. */
 async function closedPort(): Promise<number> {
@@ -51,18 +53,36 @@ describe('Qualys failures as relay errors (spec §7)', () => {
   it('answers a search 401 that survives a fresh token with authorization error', async () => {
     await observe(); // a cached token first, so the only /auth call below is the refresh
     relay.simulator.resetStats();
-    relay.simulator.injectFault({ on: 'search', kind: 'status', status: 401, body: 'Token is not valid' });
-    expect(await observe()).toEqual(envelope('authorization error', 'Authorization failed: Token is not valid'));
+    relay.simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 401,
+      body: 'Token is not valid',
+    });
+    expect(await observe()).toEqual(
+      envelope('authorization error', 'Authorization failed: Token is not valid'),
+    );
     expect(relay.simulator.stats.authCalls).toBe(1); // exactly one refresh
   });
 
   it('answers 403 with permission denied and what Qualys said', async () => {
-    relay.simulator.injectFault({ on: 'search', kind: 'status', status: 403, body: '{"message":"User has no IOC access"}' });
+    relay.simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 403,
+      body: '{"message":"User has no IOC access"}',
+    });
     expect(await observe()).toEqual(envelope('permission denied', 'User has no IOC access'));
   });
 
   it('waits what X-RateLimit-ToWait-Sec says after a 429, then succeeds', async () => {
-    relay.simulator.injectFault({ on: 'search', kind: 'status', status: 429, headers: { 'X-RateLimit-ToWait-Sec': '1' }, times: 1 });
+    relay.simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 429,
+      headers: { 'X-RateLimit-ToWait-Sec': '1' },
+      times: 1,
+    });
     const started = Date.now();
     const body = (await observe()) as { data: { sightings: { count: number } } };
     expect(body.data.sightings.count).toBe(4);
@@ -72,16 +92,36 @@ describe('Qualys failures as relay errors (spec §7)', () => {
   it('gives up on a persistent 429 with too many requests', async () => {
     relay.simulator.injectFault({ on: 'search', kind: 'status', status: 429 });
     expect(await observe()).toEqual(
-      envelope('too many requests', 'Too many requests to Qualys IOC have been made. Please try again later.'),
+      envelope(
+        'too many requests',
+        'Too many requests to Qualys IOC have been made. Please try again later.',
+      ),
     );
-    expect(relay.simulator.stats.searchCalls).toBe(6); // two searches, each tried 1 + 2 times
+    // The search that exhausts its 1 + 2 tries first abandons its sibling.
+    const triesOf = (active: boolean) =>
+      relay.simulator.stats.requests.filter(
+        (r) => r.path === '/ioc/events' && (r.query.state === 'true') === active,
+      ).length;
+    expect(Math.max(triesOf(true), triesOf(false))).toBe(3);
+    const callsAtAnswer = relay.simulator.stats.searchCalls;
+    expect(callsAtAnswer).toBeLessThanOrEqual(6);
+    await new Promise((resolve) => setTimeout(resolve, 700)); // longer than any back-off here
+    expect(relay.simulator.stats.searchCalls).toBe(callsAtAnswer); // nothing outlives the answer
   });
 
   it('does not wait longer than the budget allows', async () => {
-    relay.simulator.injectFault({ on: 'search', kind: 'status', status: 429, headers: { 'X-RateLimit-ToWait-Sec': '60' } });
+    relay.simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 429,
+      headers: { 'X-RateLimit-ToWait-Sec': '60' },
+    });
     const started = Date.now();
     expect(await observe()).toEqual(
-      envelope('too many requests', 'Too many requests to Qualys IOC have been made. Please try again later.'),
+      envelope(
+        'too many requests',
+        'Too many requests to Qualys IOC have been made. Please try again later.',
+      ),
     );
     expect(Date.now() - started).toBeLessThan(3000);
     expect(relay.simulator.stats.searchCalls).toBe(2);
@@ -101,7 +141,12 @@ describe('Qualys failures as relay errors (spec §7)', () => {
   });
 
   it('answers other statuses with unknown and the Qualys body', async () => {
-    relay.simulator.injectFault({ on: 'search', kind: 'status', status: 500, body: 'Internal failure in IOC search' });
+    relay.simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 500,
+      body: 'Internal failure in IOC search',
+    });
     expect(await observe()).toEqual(
       envelope('unknown', 'Unexpected response from Qualys IOC: Internal failure in IOC search'),
     );
@@ -115,14 +160,20 @@ describe('Qualys failures as relay errors (spec §7)', () => {
   it('answers malformed JSON with unknown', async () => {
     relay.simulator.injectFault({ on: 'search', kind: 'malformed-json' });
     expect(await observe()).toEqual(
-      envelope('unknown', 'Unexpected response from Qualys IOC: the events answer is not valid JSON'),
+      envelope(
+        'unknown',
+        'Unexpected response from Qualys IOC: the events answer is not valid JSON',
+      ),
     );
   });
 
   it('answers a JSON object instead of an array with unknown', async () => {
     relay.simulator.injectFault({ on: 'search', kind: 'json-object' });
     expect(await observe()).toEqual(
-      envelope('unknown', 'Unexpected response from Qualys IOC: the events answer is not a JSON array'),
+      envelope(
+        'unknown',
+        'Unexpected response from Qualys IOC: the events answer is not a JSON array',
+      ),
     );
   });
 
@@ -130,7 +181,10 @@ describe('Qualys failures as relay errors (spec §7)', () => {
     relay.simulator.injectFault({ on: 'search', kind: 'hang' });
     const started = Date.now();
     expect(await observe()).toEqual(
-      envelope('connection error', `Unable to connect to Qualys IOC, validate the configured API URL: ${relay.simulator.url}`),
+      envelope(
+        'connection error',
+        `Unable to connect to Qualys IOC, validate the configured API URL: ${relay.simulator.url}`,
+      ),
     );
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -138,14 +192,20 @@ describe('Qualys failures as relay errors (spec §7)', () => {
   it('answers a reset connection with connection error', async () => {
     relay.simulator.injectFault({ on: 'search', kind: 'reset' });
     expect(await observe()).toEqual(
-      envelope('connection error', `Unable to connect to Qualys IOC, validate the configured API URL: ${relay.simulator.url}`),
+      envelope(
+        'connection error',
+        `Unable to connect to Qualys IOC, validate the configured API URL: ${relay.simulator.url}`,
+      ),
     );
   });
 
   it('answers a refused connection with connection error naming the API URL', async () => {
     const apiUrl = `http://127.0.0.1:${await closedPort()}`;
     expect(await observe(await relay.token({ API_URL: apiUrl }))).toEqual(
-      envelope('connection error', `Unable to connect to Qualys IOC, validate the configured API URL: ${apiUrl}`),
+      envelope(
+        'connection error',
+        `Unable to connect to Qualys IOC, validate the configured API URL: ${apiUrl}`,
+      ),
     );
   });
 
@@ -170,7 +230,12 @@ describe('Qualys failures as relay errors (spec §7)', () => {
 
     it('answers a certificate that does not verify with unknown and the reason', async () => {
       expect(await observe(await relay.token({ API_URL: apiUrl }))).toEqual(
-        envelope('unknown', expect.stringMatching(/^Unable to verify SSL certificate: .*(IP|altnames|does not match).*/)),
+        envelope(
+          'unknown',
+          expect.stringMatching(
+            /^Unable to verify SSL certificate: .*(IP|altnames|does not match).*/,
+          ),
+        ),
       );
     });
   });

@@ -5,7 +5,13 @@ import { startRelayHarness, type RelayHarness } from './support/relay-harness.js
 
 const V = SIMULATOR_VALUES;
 const invalid = (details: string) => ({
-  errors: [{ type: 'fatal', code: 'invalid argument', message: `Invalid JSON payload received. ${details}` }],
+  errors: [
+    {
+      type: 'fatal',
+      code: 'invalid argument',
+      message: `Invalid JSON payload received. ${details}`,
+    },
+  ],
 });
 
 describe('relay endpoints (spec §2, §6)', () => {
@@ -13,7 +19,9 @@ describe('relay endpoints (spec §2, §6)', () => {
   let auth: string;
 
   beforeAll(async () => {
-    relay = await startRelayHarness({ env: { RELAY_MAX_OBSERVABLES: '5', RELAY_BODY_LIMIT_BYTES: '4096' } });
+    relay = await startRelayHarness({
+      env: { RELAY_MAX_OBSERVABLES: '5', RELAY_BODY_LIMIT_BYTES: '4096' },
+    });
     auth = `Bearer ${await relay.token()}`;
   });
   afterAll(() => relay.close());
@@ -60,24 +68,29 @@ describe('relay endpoints (spec §2, §6)', () => {
   });
 
   it('POST /deliberate/observables answers {"data":{}}', async () => {
-    await post('/deliberate/observables').send([{ type: 'ip', value: '1.2.3.4' }]).expect(200, { data: {} });
+    await post('/deliberate/observables')
+      .send([{ type: 'ip', value: '1.2.3.4' }])
+      .expect(200, { data: {} });
   });
 
   it('POST /respond/observables answers {"data":[]}', async () => {
-    await post('/respond/observables').send([{ type: 'ip', value: '1.2.3.4' }]).expect(200, { data: [] });
+    await post('/respond/observables')
+      .send([{ type: 'ip', value: '1.2.3.4' }])
+      .expect(200, { data: [] });
   });
 
   it('POST /respond/trigger answers a failure status', async () => {
-    await post('/respond/trigger').send({ action_id: 'x', observable_type: 'ip', observable_value: '1.2.3.4' })
+    await post('/respond/trigger')
+      .send({ action_id: 'x', observable_type: 'ip', observable_value: '1.2.3.4' })
       .expect(200, { data: { status: 'failure' } });
   });
 
   it('POST /health checks Qualys with one active search of page size 1', async () => {
     relay.simulator.resetStats();
     await post('/health').expect(200, { data: { status: 'ok' } });
-    expect(relay.simulator.stats.requests.filter((r) => r.path === '/ioc/events').map((r) => r.query)).toEqual([
-      { pageSize: '1', state: 'true' },
-    ]);
+    expect(
+      relay.simulator.stats.requests.filter((r) => r.path === '/ioc/events').map((r) => r.query),
+    ).toEqual([{ pageSize: '1', state: 'true' }]);
   });
 
   it('POST /health reports bad Qualys credentials', async () => {
@@ -87,7 +100,11 @@ describe('relay endpoints (spec §2, §6)', () => {
       .set('Authorization', `Bearer ${token}`)
       .expect(200, {
         errors: [
-          { type: 'fatal', code: 'authorization error', message: 'Authorization failed: InvalidCredentialsException' },
+          {
+            type: 'fatal',
+            code: 'authorization error',
+            message: 'Authorization failed: InvalidCredentialsException',
+          },
         ],
       });
   });
@@ -98,7 +115,10 @@ describe('relay endpoints (spec §2, §6)', () => {
   });
 
   it('GET /watchdog echoes the Health-Check header without a JWT', async () => {
-    await request(relay.url).get('/watchdog').set('Health-Check', 'ping-42').expect(200, { data: 'ping-42' });
+    await request(relay.url)
+      .get('/watchdog')
+      .set('Health-Check', 'ping-42')
+      .expect(200, { data: 'ping-42' });
   });
 
   it('GET /watchdog without the header answers the health check failed envelope', async () => {
@@ -116,14 +136,22 @@ describe('relay endpoints (spec §2, §6)', () => {
   });
 
   it('answers an unknown route with a 404 envelope', async () => {
-    await post('/observe/nothing').send([]).expect(404, {
-      errors: [{ type: 'fatal', code: 'not found', message: 'Route POST /observe/nothing not found' }],
-    });
+    await post('/observe/nothing')
+      .send([])
+      .expect(404, {
+        errors: [
+          { type: 'fatal', code: 'not found', message: 'Route POST /observe/nothing not found' },
+        ],
+      });
   });
 
   describe('request body validation (spec §2)', () => {
     it.each<[string, unknown, string]>([
-      ['an object', { type: 'ip', value: '1.1.1.1' }, 'The request body must be a JSON array of observables.'],
+      [
+        'an object',
+        { type: 'ip', value: '1.1.1.1' },
+        'The request body must be a JSON array of observables.',
+      ],
       ['a string', '"ip"', 'The request body must be a JSON array of observables.'],
       ['null item', [null], '[0] must be an object with type and value'],
       ['missing value', [{ type: 'ip' }], '[0].value is required'],
@@ -134,7 +162,11 @@ describe('relay endpoints (spec §2, §6)', () => {
         [{ type: 'ip', value: 'ok' }, { value: 'x' }, { type: 'ip', value: '' }],
         '[1].type is required; [2].value must not be empty',
       ],
-      ['too many observables', Array.from({ length: 6 }, () => ({ type: 'ip', value: '1.1.1.1' })), 'At most 5 observables are accepted per request; got 6.'],
+      [
+        'too many observables',
+        Array.from({ length: 6 }, () => ({ type: 'ip', value: '1.1.1.1' })),
+        'At most 5 observables are accepted per request; got 6.',
+      ],
     ])('rejects %s with invalid argument', async (_name, body, details) => {
       const payload = typeof body === 'string' ? body : JSON.stringify(body);
       await post('/observe/observables')

@@ -2,7 +2,11 @@ import { expect } from '@jest/globals';
 
 /** Spec §5 transient ids: `transient:<entity>-<uuid>`. */
 export const transientId = (entity: string): unknown =>
-  expect.stringMatching(new RegExp(`^transient:${entity}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`));
+  expect.stringMatching(
+    new RegExp(
+      `^transient:${entity}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`,
+    ),
+  );
 
 interface Ref {
   id: string;
