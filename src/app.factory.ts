@@ -1,28 +1,71 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import type { RelayConfig } from './config/relay-config.js';
+import { GracefulShutdown } from './health/graceful-shutdown.js';
+import { createHttpLogger, createRelayLogger } from './observability/logger.js';
+import { RelayMetrics } from './observability/metrics.js';
+import { setupSwagger } from './observability/openapi.js';
 
 export interface CreateAppOptions {
-  /** Passed to Nest; tests silence the framework logger. */
+  /** `false` silences Nest's own (framework) logs; request logs follow LOG_LEVEL. */
   logger?: false;
+  /** Where JSON log lines go; default stdout. Tests capture them here. */
+  logDestination?: DestinationStream;
 }
 
 /**
- * Builds the application exactly as production runs it; `main.ts` and the
- * e2e tests both call this, so the tests exercise the real pipeline.
+ * Security headers. The CSP is helmet's default (same-origin scripts, no
+ * inline script) minus `upgrade-insecure-requests`: the relay speaks plain
+ * HTTP inside the cluster (TLS ends at the ingress), and an operator opening
+ * the Swagger UI through `kubectl port-forward` must get its assets over http.
+ */
+const HELMET_OPTIONS: Parameters<typeof helmet>[0] = {
+  contentSecurityPolicy: {
+    useDefaults: true,
+    directives: {
+      'upgrade-insecure-requests': null,
+      // Swagger UI's page has an inline <style>; no third-party styles.
+      'style-src': ["'self'", "'unsafe-inline'"],
+    },
+  },
+};
+
+/**
+ * Builds the application exactly as production runs it; `main.ts`, the demo
+ * and the e2e tests all call this, so the tests exercise the real pipeline.
+ * Express-level pieces are mounted here in order: request logging and
+ * metrics first (so every request is seen, Swagger's too), shutdown
+ * tracking, security headers, the body parser, then the API docs.
  */
 export async function createApp(
   config: RelayConfig,
   options: CreateAppOptions = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-    bodyParser: false,
-    ...(options.logger === false ? { logger: false } : {}),
-  });
-  // Our own limit: an oversized body is a clear `invalid argument`, not a crash.
-  app.useBodyParser('json', { limit: config.bodyLimitBytes, type: () => true });
+  const logger = createRelayLogger(config.logLevel, options.logDestination);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config, { logger }),
+    {
+      bodyParser: false,
+      ...(options.logger === false ? { logger: false } : { bufferLogs: true }),
+    },
+  );
+  if (options.logger !== false) app.useLogger(app.get(PinoNestLogger));
+
   app.set('x-powered-by', false);
-  app.enableShutdownHooks();
+  // Client IPs (rate limit key, logs) come from X-Forwarded-For only through trusted proxies.
+  app.set('trust proxy', config.trustProxyHops);
+  app.use(createHttpLogger(logger));
+  app.use(app.get(RelayMetrics).middleware);
+  app.use(app.get(GracefulShutdown).middleware);
+  app.use(helmet(HELMET_OPTIONS));
+  // Our own limit: an oversized body is a clear `invalid argument`, not a crash.
+  // Not strict: a JSON scalar body reaches the pipe, which names the problem
+  // ("must be a JSON array") instead of "not valid JSON".
+  app.useBodyParser('json', { limit: config.bodyLimitBytes, type: () => true, strict: false });
+  setupSwagger(app);
   return app;
 }

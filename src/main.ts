@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Logger, ShutdownSignal } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigValidationError, parseRelayConfig } from './config/config-parser.js';
 
@@ -19,7 +21,15 @@ async function bootstrap(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
+  // SIGTERM (Kubernetes) and SIGINT (Ctrl-C) run the graceful shutdown
+  // (health/graceful-shutdown.ts), then exit with 0 rather than re-raising
+  // the signal, so a clean stop is not reported as a crash.
+  app.enableShutdownHooks([ShutdownSignal.SIGTERM, ShutdownSignal.SIGINT], {
+    useProcessExit: true,
+  });
   await app.listen(config.port, config.host);
+  const { address, port } = app.getHttpServer().address() as AddressInfo;
+  new Logger('Bootstrap').log({ address, port }, 'Qualys IOC relay listening');
 }
 
 void bootstrap();

@@ -98,7 +98,13 @@ describe('auth e2e (spec §2, §3)', () => {
       mintSecretToken(SECRET, payload, opts);
 
     it('lists exactly the public routes of spec §2 (update this list deliberately)', () => {
-      expect(routes(app).open).toEqual(['GET /watchdog', 'POST /version']);
+      expect(routes(app).open).toEqual([
+        'GET /healthz/live',
+        'GET /healthz/ready',
+        'GET /metrics',
+        'GET /watchdog',
+        'POST /version',
+      ]);
     });
 
     it('refuses every other route without a token (deny by default)', async () => {

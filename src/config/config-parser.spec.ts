@@ -37,6 +37,9 @@ describe('parseRelayConfig', () => {
       bodyLimitBytes: 1_048_576,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
+      rateLimitPerMinute: 0,
+      trustProxyHops: 0,
+      readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
     });
   });
 
@@ -68,6 +71,10 @@ describe('parseRelayConfig', () => {
       RELAY_BODY_LIMIT_BYTES: '2048',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '3000',
+      RATE_LIMIT_PER_MINUTE: '600',
+      TRUST_PROXY_HOPS: '1',
+      READINESS_MAX_EVENT_LOOP_DELAY_MS: '250',
+      READINESS_MAX_HEAP_USED_MB: '384',
     });
     expect(config).toEqual({
       port: 8080,
@@ -89,6 +96,9 @@ describe('parseRelayConfig', () => {
       bodyLimitBytes: 2048,
       logLevel: 'debug',
       shutdownTimeoutMs: 3000,
+      rateLimitPerMinute: 600,
+      trustProxyHops: 1,
+      readiness: { maxEventLoopDelayMs: 250, maxHeapUsedMb: 384 },
     });
   });
 
@@ -119,6 +129,10 @@ describe('parseRelayConfig', () => {
     ['QUALYS_HOST_ALLOWLIST', { ...secretEnv, QUALYS_HOST_ALLOWLIST: 'https://x.qualys.com/' }, 'QUALYS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names'],
     ['JWKS_HOST_ALLOWLIST', { AUTH_MODE: 'jwks', JWT_AUDIENCE: 'https://r', JWKS_HOST_ALLOWLIST: '*.cisco.com' }, 'JWKS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names'],
     ['LOG_LEVEL', { ...secretEnv, LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['RATE_LIMIT_PER_MINUTE', { ...secretEnv, RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000'],
+    ['TRUST_PROXY_HOPS', { ...secretEnv, TRUST_PROXY_HOPS: 'true' }, 'TRUST_PROXY_HOPS must be an integer from 0 to 10'],
+    ['READINESS_MAX_EVENT_LOOP_DELAY_MS', { ...secretEnv, READINESS_MAX_EVENT_LOOP_DELAY_MS: '5' }, 'READINESS_MAX_EVENT_LOOP_DELAY_MS must be an integer from 10 to 60000'],
+    ['READINESS_MAX_HEAP_USED_MB', { ...secretEnv, READINESS_MAX_HEAP_USED_MB: '1.5' }, 'READINESS_MAX_HEAP_USED_MB must be an integer from 0 to 1048576'],
   ])('names the bad variable: %s', (_name, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

@@ -168,6 +168,12 @@ export function parseRelayConfig(env: Env): RelayConfig {
     bodyLimitBytes: reader.integer('RELAY_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as string,
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 300_000),
+    rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000),
+    trustProxyHops: reader.integer('TRUST_PROXY_HOPS', 0, 0, 10),
+    readiness: {
+      maxEventLoopDelayMs: reader.integer('READINESS_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),
+      maxHeapUsedMb: reader.integer('READINESS_MAX_HEAP_USED_MB', 0, 0, 1_048_576),
+    },
   };
   if (reader.problems.length > 0 || auth === undefined) {
     throw new ConfigValidationError(reader.problems);

@@ -61,6 +61,22 @@ export interface RelayConfig {
   logLevel: string;
   /** Grace period for in-flight requests on SIGTERM, milliseconds. */
   shutdownTimeoutMs: number;
+  /** Per-client requests per minute on the relay routes; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /**
+   * Reverse proxies (ingress, load balancer) in front of the relay whose
+   * `X-Forwarded-For` is trusted to name the client; 0 trusts none.
+   */
+  trustProxyHops: number;
+  readiness: ReadinessConfig;
+}
+
+/** Local thresholds of `GET /healthz/ready` (never a Qualys call). */
+export interface ReadinessConfig {
+  /** Unready while the event loop's p99 delay exceeds this, milliseconds. */
+  maxEventLoopDelayMs: number;
+  /** Unready while the V8 heap in use exceeds this, MiB; 0 means 90% of the heap limit. */
+  maxHeapUsedMb: number;
 }
 
 /** DI token of the parsed `RelayConfig`. */

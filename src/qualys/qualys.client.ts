@@ -1,9 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import type { AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import type { RelayContext } from '../auth/relay-context.js';
-import { ErrorCode, RelayError } from '../common/relay-error.js';
+import { ErrorCode } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
 import { QualysCallLimiter } from './call-limiter.js';
 import { QUALYS_USER_AGENT } from './http-agents.js';
@@ -152,18 +151,19 @@ export class QualysClient {
     const onLookup = this.observer ? (result: TokenLookup) => this.observer?.tokenLookup(result) : undefined;
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get(key, fetchToken, onLookup);
-      const response = await this.send(context, budget, 'search', () =>
-        firstValueFrom(
-          this.http.get<string>(url, {
-            params,
-            headers: {
-              Authorization: `Bearer ${token}`,
-              Accept: 'application/json',
-              'User-Agent': QUALYS_USER_AGENT,
-            },
-            ...this.requestOptions(budget),
-          }),
-        ),
+      const response = await this.send(context, budget, 'search', (signal) =>
+        // The axios instance itself, not HttpService.get(): its Observable wrapper
+        // cancels a per-call CancelToken after every answer, building a
+        // CanceledError with a stack trace each time (~3% CPU under load, bench/).
+        this.http.axiosRef.get<string>(url, {
+          params,
+          headers: {
+            Authorization: `Bearer ${token}`,
+            Accept: 'application/json',
+            'User-Agent': QUALYS_USER_AGENT,
+          },
+          ...this.requestOptions(signal),
+        }),
       );
       if (response.status === 401 && attempt === 0) {
         this.tokens.invalidate(key, token);
@@ -182,16 +182,14 @@ export class QualysClient {
       password: context.credentials.pass,
       token: 'true',
     });
-    const response = await this.send(context, budget, 'auth', () =>
-      firstValueFrom(
-        this.http.post<string>(`${context.apiUrl}/auth`, form.toString(), {
-          headers: {
-            'Content-Type': 'application/x-www-form-urlencoded',
-            'User-Agent': QUALYS_USER_AGENT,
-          },
-          ...this.requestOptions(budget),
-        }),
-      ),
+    const response = await this.send(context, budget, 'auth', (signal) =>
+      this.http.axiosRef.post<string>(`${context.apiUrl}/auth`, form.toString(), {
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'User-Agent': QUALYS_USER_AGENT,
+        },
+        ...this.requestOptions(signal),
+      }),
     );
     if (response.status < 200 || response.status >= 300) {
       throw errorForStatus(response.status, response.data);
@@ -209,39 +207,42 @@ export class QualysClient {
     context: RelayContext,
     budget: Budget,
     operation: QualysOperation,
-    call: () => Promise<AxiosResponse<string>>,
+    call: (signal: AbortSignal) => Promise<AxiosResponse<string>>,
   ): Promise<AxiosResponse<string>> {
     for (let retry = 0; ; retry++) {
       if (budget.remaining() <= 0) throw errorForTransportFailure(undefined, context.apiUrl);
       const started = performance.now();
+      const attempt = callSignal(
+        Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())),
+        budget.signal,
+      );
       let response: AxiosResponse<string>;
       try {
-        response = await call();
+        response = await call(attempt.signal);
       } catch (error) {
         const relayError = errorForTransportFailure(error, context.apiUrl);
         const outcome = relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
         this.observer?.call(operation, outcome, (performance.now() - started) / 1000);
         throw relayError;
+      } finally {
+        attempt.release();
       }
       this.observer?.call(operation, outcomeOf(operation, response.status), (performance.now() - started) / 1000);
       if (!isRetryableStatus(response.status) || retry >= this.config.retries) return response;
-      const wait = retryDelayMs(retry, response.headers as Record<string, unknown>);
+      const wait = retryDelayMs(retry, response.headers);
       // A wait that would leave no time for the call itself is not worth it.
       if (wait + 100 >= budget.remaining()) return response;
       await sleep(wait, budget.signal);
     }
   }
 
-  private requestOptions(budget: Budget) {
+  private requestOptions(signal: AbortSignal) {
     return {
       responseType: 'text' as const,
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       maxRedirects: 0,
-      signal: withCaller(
-        AbortSignal.timeout(Math.max(1, Math.min(this.config.timeoutMs, budget.remaining()))),
-        budget.signal,
-      ),
+      signal,
     };
   }
 }
@@ -259,8 +260,29 @@ function parseEvents(body: string): QualysEvent[] {
   );
 }
 
-function withCaller(timeout: AbortSignal, caller?: AbortSignal): AbortSignal {
-  return caller ? AbortSignal.any([timeout, caller]) : timeout;
+/**
+ * The signal of one HTTP call: aborts after `ms`, or when `caller` does.
+ * Not AbortSignal.timeout()/any(): on Node 20 those stay reachable until
+ * their timer fires once a listener was ever added (axios adds one), about
+ * 1 KiB (timeout) to 3 KiB (any) per call for the whole timeout — tens of MB
+ * under load (bench/, issue #6). This one is released when the call settles.
+ */
+function callSignal(ms: number, caller?: AbortSignal): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onCallerAbort = (): void => controller.abort(caller?.reason);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The call timed out', 'TimeoutError')),
+    ms,
+  );
+  if (caller?.aborted) controller.abort(caller.reason);
+  else caller?.addEventListener('abort', onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onCallerAbort);
+    },
+  };
 }
 
 /** Waits `ms`, or less when `signal` aborts (the next budget check then stops). */

@@ -1,20 +1,23 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Observable } from '../common/observable.js';
 import { ObservableDto } from './dto/observable.dto.js';
 import { EmptyObjectDataDto } from './dto/responses.dto.js';
 import { ObservablesPipe } from './observables.pipe.js';
+import { DELIBERATE_EXAMPLES, OBSERVABLES_REQUEST_EXAMPLES } from './dto/api-examples.js';
+import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 
 /** Spec §2: Qualys IOC gives no verdicts, so deliberation answers nothing. */
 @ApiTags('relay')
-@ApiBearerAuth()
+@ApiBearerAuth('bearer')
+@ApiRelayRateLimitResponse()
 @Controller('deliberate')
 export class DeliberateController {
   @Post('observables')
   @HttpCode(200)
   @ApiOperation({ summary: 'Verdicts (none from Qualys IOC)' })
-  @ApiBody({ type: [ObservableDto] })
-  @ApiOkResponse({ type: EmptyObjectDataDto })
+  @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
+  @ApiRelayOkResponse(EmptyObjectDataDto, DELIBERATE_EXAMPLES)
   observables(@Body(ObservablesPipe) _observables: Observable[]): { data: Record<string, never> } {
     return { data: {} };
   }

@@ -1,27 +1,30 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RelayContext } from '../auth/relay-context.js';
 import { RelayCtx } from '../auth/relay-context.decorator.js';
-import { QualysClient } from '../qualys/qualys.client.js';
+import { QualysHealthIndicator, toRelayHealth } from '../health/qualys.health.js';
+import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
+import { HEALTH_EXAMPLES } from './dto/api-examples.js';
 import { HealthResponseDto } from './dto/responses.dto.js';
 
 /**
  * Spec §2 `/health`: proves the caller's Qualys credentials and reachability
- * with one search of active events, page size 1. Distinct from the Kubernetes
+ * with one search of active events, page size 1 — a Terminus indicator whose
+ * result is translated to the relay envelope. Distinct from the Kubernetes
  * probes, which never call Qualys (house style 13).
  */
 @ApiTags('relay')
-@ApiBearerAuth()
+@ApiBearerAuth('bearer')
+@ApiRelayRateLimitResponse()
 @Controller('health')
 export class RelayHealthController {
-  constructor(private readonly qualys: QualysClient) {}
+  constructor(private readonly qualysHealth: QualysHealthIndicator) {}
 
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: "Checks the caller's Qualys IOC credentials and reachability" })
-  @ApiOkResponse({ type: HealthResponseDto })
+  @ApiRelayOkResponse(HealthResponseDto, HEALTH_EXAMPLES)
   async health(@RelayCtx() context: RelayContext): Promise<{ data: { status: 'ok' } }> {
-    await this.qualys.checkAccess(context);
-    return { data: { status: 'ok' } };
+    return toRelayHealth(await this.qualysHealth.check(context));
   }
 }

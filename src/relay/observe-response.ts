@@ -29,14 +29,27 @@ export function buildObserveResponse(
   const data: Record<string, Docs<unknown>> = {};
   const keys = ['sightings', 'indicators', 'judgements', 'relationships'] as const;
   for (const key of keys) {
-    const docs: unknown[] = results.flatMap((result): unknown[] => result[key]);
+    const all: { id: string }[] = results.flatMap((result): { id: string }[] => result[key]);
+    // Indicator ids are deterministic per Qualys event (spec §5), and one event
+    // often matches several observables of a request (the MD5 and the SHA-256
+    // of one file): keep each indicator once, so no id appears twice in a body.
+    const docs = key === 'indicators' ? uniqueById(all) : all;
     if (docs.length > 0) data[key] = { count: docs.length, docs };
   }
-  if (errors.length === 0) return { data: data as ObserveData };
+  if (errors.length === 0) return { data: data };
 
   const unique = new Map<string, RelayErrorItem>();
   for (const error of errors) unique.set(`${error.code}\0${error.message}`, error);
   const response: ObserveResponse = { errors: [...unique.values()] };
-  if (Object.keys(data).length > 0) response.data = data as ObserveData;
+  if (Object.keys(data).length > 0) response.data = data;
   return response;
+}
+
+function uniqueById<T extends { id: string }>(docs: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return docs.filter((doc) => {
+    if (seen.has(doc.id)) return false;
+    seen.add(doc.id);
+    return true;
+  });
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RelayContext } from '../auth/relay-context.js';
 import { RelayCtx } from '../auth/relay-context.decorator.js';
 import type { Observable } from '../common/observable.js';
@@ -8,9 +8,12 @@ import { ObserveResponseDto } from './dto/responses.dto.js';
 import { ObservablesPipe } from './observables.pipe.js';
 import { ObserveService } from './observe.service.js';
 import type { ObserveResponse } from './observe-response.js';
+import { OBSERVABLES_REQUEST_EXAMPLES, OBSERVE_EXAMPLES } from './dto/api-examples.js';
+import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 
 @ApiTags('relay')
-@ApiBearerAuth()
+@ApiBearerAuth('bearer')
+@ApiRelayRateLimitResponse()
 @Controller('observe')
 export class ObserveController {
   constructor(private readonly observe: ObserveService) {}
@@ -18,8 +21,8 @@ export class ObserveController {
   @Post('observables')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sightings, indicators, judgements and relationships from Qualys IOC events' })
-  @ApiBody({ type: [ObservableDto] })
-  @ApiOkResponse({ type: ObserveResponseDto })
+  @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
+  @ApiRelayOkResponse(ObserveResponseDto, OBSERVE_EXAMPLES)
   observables(
     @RelayCtx() context: RelayContext,
     @Body(ObservablesPipe) observables: Observable[],

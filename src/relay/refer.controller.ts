@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RelayContext } from '../auth/relay-context.js';
 import { RelayCtx } from '../auth/relay-context.decorator.js';
 import type { Observable } from '../common/observable.js';
@@ -7,9 +7,12 @@ import { ObservableDto } from './dto/observable.dto.js';
 import { ReferResponseDto } from './dto/responses.dto.js';
 import { ObservablesPipe } from './observables.pipe.js';
 import { ReferService, type ReferLink } from './refer.service.js';
+import { OBSERVABLES_REQUEST_EXAMPLES, REFER_EXAMPLES } from './dto/api-examples.js';
+import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 
 @ApiTags('relay')
-@ApiBearerAuth()
+@ApiBearerAuth('bearer')
+@ApiRelayRateLimitResponse()
 @Controller('refer')
 export class ReferController {
   constructor(private readonly refer: ReferService) {}
@@ -17,8 +20,8 @@ export class ReferController {
   @Post('observables')
   @HttpCode(200)
   @ApiOperation({ summary: 'Pivot links to the Qualys IOC console (no Qualys call)' })
-  @ApiBody({ type: [ObservableDto] })
-  @ApiOkResponse({ type: ReferResponseDto })
+  @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
+  @ApiRelayOkResponse(ReferResponseDto, REFER_EXAMPLES)
   observables(
     @RelayCtx() context: RelayContext,
     @Body(ObservablesPipe) observables: Observable[],

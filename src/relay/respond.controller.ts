@@ -1,20 +1,23 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Observable } from '../common/observable.js';
 import { ObservableDto } from './dto/observable.dto.js';
 import { EmptyListDataDto, TriggerResponseDto } from './dto/responses.dto.js';
 import { ObservablesPipe } from './observables.pipe.js';
+import { OBSERVABLES_REQUEST_EXAMPLES, RESPOND_EXAMPLES, TRIGGER_EXAMPLES } from './dto/api-examples.js';
+import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 
 /** Spec §2: the relay offers no response actions. */
 @ApiTags('relay')
-@ApiBearerAuth()
+@ApiBearerAuth('bearer')
+@ApiRelayRateLimitResponse()
 @Controller('respond')
 export class RespondController {
   @Post('observables')
   @HttpCode(200)
   @ApiOperation({ summary: 'Response actions (none offered)' })
-  @ApiBody({ type: [ObservableDto] })
-  @ApiOkResponse({ type: EmptyListDataDto })
+  @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
+  @ApiRelayOkResponse(EmptyListDataDto, RESPOND_EXAMPLES)
   observables(@Body(ObservablesPipe) _observables: Observable[]): { data: never[] } {
     return { data: [] };
   }
@@ -22,7 +25,7 @@ export class RespondController {
   @Post('trigger')
   @HttpCode(200)
   @ApiOperation({ summary: 'Trigger a response action (always fails: none offered)' })
-  @ApiOkResponse({ type: TriggerResponseDto })
+  @ApiRelayOkResponse(TriggerResponseDto, TRIGGER_EXAMPLES)
   trigger(): { data: { status: 'failure' } } {
     return { data: { status: 'failure' } };
   }

@@ -3,8 +3,10 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator.js';
 import { RELAY_VERSION } from '../common/version.js';
 import { VersionResponseDto } from './dto/responses.dto.js';
+import { ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 
 @ApiTags('relay')
+@ApiRelayRateLimitResponse()
 @Controller('version')
 export class VersionController {
   @Public()

@@ -36,7 +36,11 @@ export interface HarnessOptions {
  * bundled simulator on another (house style 10): real sockets both ways.
  */
 export async function startRelayHarness(options: HarnessOptions = {}): Promise<RelayHarness> {
-  const simulator = await startQualysSimulator({ host: '127.0.0.1', port: 0, ...options.simulator });
+  const simulator = await startQualysSimulator({
+    host: '127.0.0.1',
+    port: 0,
+    ...options.simulator,
+  });
   const config = parseRelayConfig({
     AUTH_MODE: 'secret',
     JWT_SECRET: TEST_JWT_SECRET,

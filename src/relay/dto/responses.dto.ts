@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ErrorCode } from '../../common/relay-error.js';
 
 /**
  * Response shapes for the OpenAPI document. The CTIM entities themselves are
  * described loosely (`object`) with examples: their exact schema is CTIM's.
  */
 export class ErrorItemDto {
-  @ApiProperty({ example: 'fatal' }) type!: string;
-  @ApiProperty({ example: 'authorization error' }) code!: string;
+  @ApiProperty({ enum: ['fatal'], example: 'fatal' }) type!: string;
+  @ApiProperty({ enum: Object.values(ErrorCode), example: 'authorization error', description: 'Machine-readable code (spec §7)' })
+  code!: string;
   @ApiProperty({ example: 'Authorization failed: Authorization header is missing' }) message!: string;
 }
 

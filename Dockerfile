@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Qualys IOC relay: multi-stage build on a supported Node.js LTS (24).
+# Pin the base image by digest in your registry mirror for reproducible builds.
+ARG NODE_IMAGE=node:24-slim
+
+# --- build: full install from the lockfile, compile TypeScript to dist/ ------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies and the compiled code only -------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Files stay root-owned and read-only to the process; the pod also mounts the
+# root filesystem read-only. Kubernetes runs it as UID 1000 (= node).
+USER node
+EXPOSE 9090
+# No HEALTHCHECK: Kubernetes probes /healthz/live and /healthz/ready.
+# node itself is PID 1 (no npm wrapper), so SIGTERM reaches the graceful shutdown.
+CMD ["node", "dist/main.js"]

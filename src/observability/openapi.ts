@@ -1,0 +1,89 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { AppModule } from '../app.module.js';
+import { RELAY_VERSION } from '../common/version.js';
+import { parseRelayConfig } from '../config/config-parser.js';
+import { ErrorEnvelopeDto } from '../relay/dto/responses.dto.js';
+import { DOCS_PATH } from './route-label.js';
+
+/** The Swagger UI is served at `/docs`, the OpenAPI document at `/docs-json`. */
+export const OPENAPI_JSON_PATH = `${DOCS_PATH}-json`;
+
+const DESCRIPTION = [
+  'Relays Cisco XDR / Threat Response observables to Qualys IOC (EDR) and answers CTIM entities.',
+  '',
+  'Relay routes need `Authorization: Bearer <JWT>`: click **Authorize** and paste the JWT',
+  '(`npm run demo` prints one for the bundled Qualys simulator).',
+  'Relay errors answer HTTP 200 with the envelope `{"errors":[{"type":"fatal","code","message"}]}`,',
+  'because Threat Response reads the envelope, not the status. Operational routes',
+  '(probes, metrics) need no JWT.',
+].join('\n');
+
+/**
+ * The OpenAPI 3 document, built from the same controllers, DTOs and
+ * decorators that route and validate requests — so it cannot drift from them.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Qualys IOC Relay')
+    .setDescription(DESCRIPTION)
+    .setVersion(RELAY_VERSION)
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'The relay JWT (spec §3)',
+      },
+      'bearer',
+    )
+    .addTag('relay', 'The Threat Response relay contract (spec §2)')
+    .addTag('operations', 'Kubernetes probes and Prometheus metrics (no JWT)')
+    .build();
+  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto] });
+}
+
+/**
+ * Serves the Swagger UI at `/docs` and the document at `/docs-json`. The
+ * document is built on the first request for it, not at start-up.
+ */
+export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: OPENAPI_JSON_PATH.slice(1),
+    raw: ['json'],
+    customSiteTitle: 'Qualys IOC Relay — API',
+    swaggerOptions: {
+      // No third-party validator badge: the CSP allows same-origin images only.
+      validatorUrl: null,
+      displayRequestDuration: true,
+      // A JWT carries Qualys credentials: never persist it in the browser.
+      persistAuthorization: false,
+    },
+  });
+}
+
+/**
+ * The document as `npm run openapi` writes it to `openapi.json` and the drift
+ * test compares it: built from an application that is created but never
+ * started (no listener, no Qualys call). The configuration does not show in
+ * the document.
+ */
+export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
+  const config = parseRelayConfig({
+    AUTH_MODE: 'secret',
+    JWT_SECRET: 'openapi-generation-only-secret-0123456789',
+    LOG_LEVEL: 'silent',
+  });
+  const app = await NestFactory.create(AppModule.register(config), { logger: false });
+  try {
+    return buildOpenApiDocument(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** `openapi.json`'s text: two-space JSON and a final newline. */
+export function serializeOpenApiDocument(document: OpenAPIObject): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}

@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { parseDocument } from 'yaml';
+import { parseRelayConfig } from '../src/config/config-parser.js';
+
+const dir = new URL('../deploy/kubernetes/', import.meta.url);
+const read = (file: string): unknown => {
+  const document = parseDocument(readFileSync(new URL(file, dir), 'utf8'));
+  expect([file, document.errors]).toEqual([file, []]);
+  return document.toJS() as unknown;
+};
+
+interface Kustomization {
+  apiVersion: string;
+  kind: string;
+  resources: string[];
+  images: { name: string; newTag: string }[];
+}
+
+const MODELS = {
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+} as const;
+
+function model(file: string) {
+  const raw = read(file) as { apiVersion: string; kind: string };
+  const Model = MODELS[`${raw.apiVersion}/${raw.kind}` as keyof typeof MODELS];
+  expect([file, Model === undefined]).toEqual([file, false]);
+  return new Model(raw as never);
+}
+
+const kustomization = read('kustomization.yaml') as Kustomization;
+const configMap = model('configmap.yaml') as ConfigMap;
+const deployment = model('deployment.yaml') as Deployment;
+const service = model('service.yaml') as Service;
+const hpa = model('hpa.yaml') as HorizontalPodAutoscaler;
+const pdb = model('pdb.yaml') as PodDisruptionBudget;
+const secretExample = model('secret.example.yaml') as Secret;
+const pod = deployment.spec!.template.spec!;
+const container = pod.containers[0];
+const podLabels = deployment.spec!.template.metadata!.labels!;
+
+/** Every variable `.env.example` documents, set or commented out. */
+const documentedVariables = new Set(
+  [
+    ...readFileSync(new URL('../.env.example', import.meta.url), 'utf8').matchAll(
+      /^#?\s*([A-Z][A-Z0-9_]*)=/gm,
+    ),
+  ].map(([, name]) => name),
+);
+/** The app's operational routes, from the committed OpenAPI document. */
+const openapi = JSON.parse(readFileSync(new URL('../openapi.json', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, unknown>>;
+};
+
+describe('deploy/kubernetes (issue #5.8)', () => {
+  it('is a kustomize base listing every manifest but the example Secret', () => {
+    expect(kustomization.apiVersion).toBe('kustomize.config.k8s.io/v1beta1');
+    expect(kustomization.kind).toBe('Kustomization');
+    expect(kustomization.resources).toEqual([
+      'configmap.yaml',
+      'deployment.yaml',
+      'service.yaml',
+      'hpa.yaml',
+      'pdb.yaml',
+    ]);
+    for (const file of kustomization.resources)
+      expect([file, existsSync(new URL(file, dir))]).toEqual([file, true]);
+    expect(kustomization.images).toEqual([
+      { name: container.image, newTag: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
+    ]);
+  });
+
+  it.each([
+    ['configmap.yaml', configMap],
+    ['deployment.yaml', deployment],
+    ['service.yaml', service],
+    ['hpa.yaml', hpa],
+    ['pdb.yaml', pdb],
+    ['secret.example.yaml', secretExample],
+  ])('%s validates against the Kubernetes schema', (_file, manifest) => {
+    expect(() => manifest.validate()).not.toThrow();
+  });
+
+  it('runs 3 replicas with resource requests and limits', () => {
+    expect(deployment.spec!.replicas).toBe(3);
+    expect(container.resources).toEqual({
+      requests: { cpu: '100m', memory: '192Mi' },
+      limits: { cpu: '1', memory: '512Mi' },
+    });
+  });
+
+  it("serves on the app's port 9090, probing /healthz/live and /healthz/ready", () => {
+    const defaults = parseRelayConfig({ AUTH_MODE: 'secret', JWT_SECRET: 'x'.repeat(32) });
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: defaults.port, protocol: 'TCP' },
+    ]);
+    expect(defaults.port).toBe(9090);
+    expect(configMap.data?.PORT).toBe('9090');
+    expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz/live', port: 'http' });
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
+    for (const path of ['/healthz/live', '/healthz/ready'])
+      expect([path, Object.keys(openapi.paths[path] ?? {})]).toEqual([path, ['get']]);
+    expect(service.spec!.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+    ]);
+  });
+
+  it('runs locked down: non-root, read-only root filesystem, no privilege escalation, no capabilities', () => {
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it('gives the graceful shutdown time: grace period above preStop + SHUTDOWN_TIMEOUT_MS', () => {
+    const preStopSeconds = Number(container.lifecycle?.preStop?.exec?.command?.[1]);
+    expect(container.lifecycle?.preStop?.exec?.command).toEqual(['sleep', String(preStopSeconds)]);
+    const shutdownSeconds = Number(configMap.data?.SHUTDOWN_TIMEOUT_MS) / 1000;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + shutdownSeconds);
+  });
+
+  it('only puts real, valid, non-secret configuration variables in the ConfigMap', () => {
+    const keys = Object.keys(configMap.data ?? {});
+    expect(keys.filter((key) => !documentedVariables.has(key))).toEqual([]);
+    expect(keys).not.toContain('JWT_SECRET');
+    // The ConfigMap plus a secret is a configuration the relay accepts.
+    expect(() => parseRelayConfig({ ...configMap.data, JWT_SECRET: 'y'.repeat(32) })).not.toThrow();
+    expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata!.name } }]);
+  });
+
+  it('takes JWT_SECRET from a Secret, which the base does not ship', () => {
+    expect(container.env?.find((variable) => variable.name === 'JWT_SECRET')).toEqual({
+      name: 'JWT_SECRET',
+      valueFrom: { secretKeyRef: { name: secretExample.metadata!.name, key: 'JWT_SECRET' } },
+    });
+    expect(Object.keys(secretExample.stringData ?? {})).toEqual(['JWT_SECRET']);
+    expect(kustomization.resources).not.toContain('secret.example.yaml');
+  });
+
+  it('points the Service, HPA and PDB at the Deployment', () => {
+    expect(deployment.spec!.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'qualys-ioc-relay',
+    });
+    expect(podLabels).toMatchObject(deployment.spec!.selector.matchLabels!);
+    expect(podLabels).toMatchObject(service.spec!.selector!);
+    expect(podLabels).toMatchObject(pdb.spec!.selector!.matchLabels!);
+    expect(hpa.spec?.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: deployment.metadata!.name,
+    });
+    expect(hpa.spec?.minReplicas).toBe(3);
+    expect(hpa.spec?.maxReplicas).toBeGreaterThan(3);
+    expect(pdb.spec!.maxUnavailable).toBe(1);
+  });
+});

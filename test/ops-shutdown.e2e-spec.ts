@@ -1,0 +1,172 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mintRelayToken } from '../src/cli/relay-token.js';
+import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import {
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+  startQualysSimulator,
+  type QualysSimulator,
+} from '../src/simulator/qualys-simulator.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const JWT_SECRET = 'ops-shutdown-secret-0123456789abcdefghij';
+const LATENCY_MS = 800;
+
+interface Answer {
+  status: number;
+  connection: string | undefined;
+  body: { data?: { sightings?: { count: number } } };
+}
+
+function post(url: string, path: string, token: string, body: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${url}${path}`,
+      {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            connection: res.headers.connection,
+            body: JSON.parse(text) as Answer['body'],
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Issue #5.5, on a real process: `node dist/main.js` (compiled here into a
+ * private directory, so no concurrent `npm run build` can pull dist/ away),
+ * SIGTERM with a request in flight against a slow Qualys.
+ */
+describe('graceful shutdown of node dist/main.js (issue #5.5)', () => {
+  let workDir: string;
+  let simulator: QualysSimulator;
+  let relay: ChildProcess;
+  const logs: Record<string, unknown>[] = [];
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let url: string;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'relay-shutdown-'));
+    await promisify(execFile)(process.execPath, [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      join(workDir, 'dist'),
+    ]);
+    // dist/common/version.ts reads ../../package.json; modules resolve upwards.
+    copyFileSync(join(ROOT, 'package.json'), join(workDir, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(workDir, 'node_modules'), 'dir');
+
+    simulator = await startQualysSimulator({ host: '127.0.0.1', port: 0, latencyMs: LATENCY_MS });
+    relay = spawn(process.execPath, ['dist/main.js'], {
+      cwd: workDir,
+      env: {
+        PATH: process.env.PATH,
+        AUTH_MODE: 'secret',
+        JWT_SECRET,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        QUALYS_ALLOW_INSECURE: 'true',
+        SHUTDOWN_TIMEOUT_MS: '10000',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    exited = new Promise((resolve) =>
+      relay.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    createInterface({ input: relay.stdout! }).on('line', (line) =>
+      logs.push(JSON.parse(line) as Record<string, unknown>),
+    );
+    await until(
+      () => logs.some((line) => line.msg === 'Qualys IOC relay listening'),
+      'the relay to listen',
+    );
+    url = `http://127.0.0.1:${String(logs.find((line) => line.msg === 'Qualys IOC relay listening')?.port)}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    if (relay.exitCode === null && relay.signalCode === null) relay.kill('SIGKILL');
+    await exited;
+    await simulator.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('finishes the in-flight request with 200, refuses new connections, and exits 0', async () => {
+    expect(await get(`${url}/healthz/ready`)).toBe(200);
+    const token = await mintRelayToken(JWT_SECRET, {
+      user: SIMULATOR_USER,
+      pass: SIMULATOR_PASSWORD,
+      API_URL: simulator.url,
+      PLATFORM_URL: simulator.url,
+    });
+    const inFlight = post(url, '/observe/observables', token, [
+      { type: 'sha256', value: SIMULATOR_VALUES.sha256 },
+    ]);
+    await until(() => simulator.stats.authCalls === 1, 'the relay to call Qualys');
+    const signalledAt = Date.now();
+    relay.kill('SIGTERM');
+
+    await until(
+      () => logs.some((line) => line.context === 'GracefulShutdown'),
+      'the shutdown to begin',
+    );
+    await expect(get(`${url}/healthz/ready`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+    const answer = await inFlight;
+    expect(answer).toEqual({
+      status: 200,
+      connection: 'close',
+      body: { data: expect.objectContaining({ sightings: expect.objectContaining({ count: 4 }) }) },
+    });
+    // The answer needed Qualys' latency after the signal: it really was in flight.
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(LATENCY_MS);
+
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(
+      logs
+        .filter((line) => line.context === 'GracefulShutdown')
+        .map((line) => [line.msg, line.signal, line.inFlight]),
+    ).toEqual([['Shutting down: draining in-flight requests', 'SIGTERM', 1]]);
+  });
+});
