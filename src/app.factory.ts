@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
@@ -67,5 +68,11 @@ export async function createApp(
   // ("must be a JSON array") instead of "not valid JSON".
   app.useBodyParser('json', { limit: config.bodyLimitBytes, type: () => true, strict: false });
   setupSwagger(app);
+  if (config.qualys.allowInsecure) {
+    // Spec §8: an operator must see that the URL safety net is loosened.
+    new Logger('Config').warn(
+      'QUALYS_ALLOW_INSECURE=true: http:// and loopback/private Qualys URLs are accepted (demo and tests only)',
+    );
+  }
   return app;
 }
