@@ -1,11 +1,6 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mintRelayToken } from '../src/cli/relay-token.js';
 import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
@@ -15,8 +10,8 @@ import {
   startQualysSimulator,
   type QualysSimulator,
 } from '../src/simulator/qualys-simulator.js';
+import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const JWT_SECRET = 'ops-shutdown-secret-0123456789abcdefghij';
 const LATENCY_MS = 800;
 
@@ -77,7 +72,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
  * SIGTERM with a request in flight against a slow Qualys.
  */
 describe('graceful shutdown of node dist/main.js (issue #5.5)', () => {
-  let workDir: string;
+  let build: PrivateBuild;
   let simulator: QualysSimulator;
   let relay: ChildProcess;
   const logs: Record<string, unknown>[] = [];
@@ -85,21 +80,11 @@ describe('graceful shutdown of node dist/main.js (issue #5.5)', () => {
   let url: string;
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'relay-shutdown-'));
-    await promisify(execFile)(process.execPath, [
-      join(ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      join(ROOT, 'tsconfig.build.json'),
-      '--outDir',
-      join(workDir, 'dist'),
-    ]);
-    // dist/common/version.ts reads ../../package.json; modules resolve upwards.
-    copyFileSync(join(ROOT, 'package.json'), join(workDir, 'package.json'));
-    symlinkSync(join(ROOT, 'node_modules'), join(workDir, 'node_modules'), 'dir');
+    build = await compilePrivateBuild('relay-shutdown-');
 
     simulator = await startQualysSimulator({ host: '127.0.0.1', port: 0, latencyMs: LATENCY_MS });
     relay = spawn(process.execPath, ['dist/main.js'], {
-      cwd: workDir,
+      cwd: build.dir,
       env: {
         PATH: process.env.PATH,
         AUTH_MODE: 'secret',
@@ -129,7 +114,7 @@ describe('graceful shutdown of node dist/main.js (issue #5.5)', () => {
     if (relay.exitCode === null && relay.signalCode === null) relay.kill('SIGKILL');
     await exited;
     await simulator.close();
-    rmSync(workDir, { recursive: true, force: true });
+    build.remove();
   });
 
   it('finishes the in-flight request with 200, refuses new connections, and exits 0', async () => {
