@@ -1,0 +1,154 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { mintRelayToken } from '../src/cli/relay-token.js';
+import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import { startQualysSimulator, type QualysSimulator } from '../src/simulator/qualys-simulator.js';
+import { startRelayHarness, TEST_JWT_SECRET, type RelayHarness } from './support/relay-harness.js';
+
+const V = SIMULATOR_VALUES;
+
+describe('per-request credentials never mix (spec §3, §7)', () => {
+  let relay: RelayHarness;
+  let other: QualysSimulator;
+
+  beforeAll(async () => {
+    relay = await startRelayHarness({
+      simulator: { credentials: { alice: 'alice-pass&1', shared: 'shared-pass-A' }, latencyMs: 30 },
+    });
+    other = await startQualysSimulator({
+      credentials: { bob: 'bob-pass=2', shared: 'shared-pass-B' },
+      latencyMs: 30,
+    });
+  });
+  afterAll(async () => {
+    await relay.close();
+    await other.close();
+  });
+
+  const observe = async (user: string, pass: string, apiUrl: string) => {
+    const token = await mintRelayToken(TEST_JWT_SECRET, {
+      user,
+      pass,
+      API_URL: apiUrl,
+      PLATFORM_URL: apiUrl,
+    });
+    const response = await request(relay.url)
+      .post('/observe/observables')
+      .set('Authorization', `Bearer ${token}`)
+      .send([{ type: 'md5', value: V.md5 }])
+      .expect(200);
+    return response.body as { data?: { sightings: { count: number } }; errors?: unknown };
+  };
+
+  it('sends each caller to its own Qualys with its own credentials, concurrently', async () => {
+    relay.simulator.resetStats();
+    other.resetStats();
+    const a = relay.simulator.url;
+    const b = other.url;
+    const callers: [string, string, string][] = [
+      ['alice', 'alice-pass&1', a],
+      ['bob', 'bob-pass=2', b],
+      // Same user name on both platforms, different passwords: separate tokens.
+      ['shared', 'shared-pass-A', a],
+      ['shared', 'shared-pass-B', b],
+    ];
+    const bodies = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        callers.map(([user, pass, url]) => observe(user, pass, url)),
+      ).flat(),
+    );
+    for (const body of bodies) {
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.sightings.count).toBe(4);
+    }
+    const authUsers = (simulator: QualysSimulator) =>
+      simulator.stats.requests
+        .filter((r) => r.path === '/auth')
+        .map((r) => new URLSearchParams(r.body).get('username'))
+        .sort();
+    // One token per (API URL, credentials), fetched once despite 5 concurrent callers each.
+    expect(authUsers(relay.simulator)).toEqual(['alice', 'shared']);
+    expect(authUsers(other)).toEqual(['bob', 'shared']);
+    expect(relay.simulator.stats.searchCalls).toBe(20);
+    expect(other.stats.searchCalls).toBe(20);
+  });
+
+  it('never lets one caller use a token fetched for another', async () => {
+    other.resetStats();
+    // Wrong password for bob: had the relay reused bob's cached token, this would succeed.
+    expect(await observe('bob', 'not-bobs-password', other.url)).toEqual({
+      errors: [
+        {
+          type: 'fatal',
+          code: 'authorization error',
+          message: 'Authorization failed: InvalidCredentialsException',
+        },
+      ],
+    });
+    expect(other.stats.searchCalls).toBe(0);
+  });
+});
+
+describe('a token naming a host outside the allow-lists causes no outbound connection', () => {
+  let relay: RelayHarness;
+  let listener: Server;
+  let connections = 0;
+  let port: number;
+
+  beforeAll(async () => {
+    relay = await startRelayHarness({ env: { QUALYS_ALLOW_INSECURE: 'false' } });
+    listener = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    port = (listener.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await relay.close();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  });
+
+  it.each([
+    [
+      'https loopback',
+      () => `https://127.0.0.1:${port}`,
+      'API_URL in JWT payload names a loopback, private or link-local address',
+    ],
+    ['http loopback', () => `http://127.0.0.1:${port}`, 'API_URL in JWT payload must use https'],
+    [
+      'a host off the list',
+      () => 'https://gateway.qg1.apps.qualys.com.evil.example',
+      'API_URL in JWT payload names a host that is not on the allowed Qualys host list',
+    ],
+    [
+      'a private address',
+      () => 'https://10.0.0.8',
+      'API_URL in JWT payload names a loopback, private or link-local address',
+    ],
+  ])('refuses %s before any request leaves the relay', async (_name, apiUrl, reason) => {
+    const token = await relay.token({
+      API_URL: apiUrl(),
+      PLATFORM_URL: 'https://qualysguard.qg1.apps.qualys.com',
+    });
+    for (const path of ['/observe/observables', '/health', '/refer/observables']) {
+      const response = await request(relay.url)
+        .post(path)
+        .set('Authorization', `Bearer ${token}`)
+        .send([{ type: 'ip', value: '1.2.3.4' }])
+        .expect(200);
+      expect(response.body).toEqual({
+        errors: [
+          {
+            type: 'fatal',
+            code: 'authorization error',
+            message: `Authorization failed: ${reason}`,
+          },
+        ],
+      });
+    }
+    expect(connections).toBe(0);
+    expect(relay.simulator.stats.requests).toEqual([]);
+  });
+});
