@@ -18,7 +18,9 @@ export async function mintRelayToken(
   claims: RelayTokenClaims,
   expiresIn?: string,
 ): Promise<string> {
-  const jwt = new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt();
+  const jwt = new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt();
   if (expiresIn !== undefined) jwt.setExpirationTime(expiresIn);
   return jwt.sign(new TextEncoder().encode(secret));
 }
