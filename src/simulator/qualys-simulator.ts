@@ -5,6 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_PREFIX, handleAdminRequest, type AdminControls } from './admin-routes.js';
@@ -137,6 +138,8 @@ class Simulator implements QualysSimulator {
   private address = { url: '', port: 0 };
 
   constructor(private readonly settings: Settings) {
+    // Every concurrent request waits on this one signal: many listeners are expected.
+    setMaxListeners(0, this.lifetime.signal);
     this.credentials = new Map(Object.entries(settings.credentials));
     this.tokens = new TokenStore(settings.tokenTtlMs);
     this.index = new EventIndex(settings.events);
