@@ -15,6 +15,9 @@ const QUALYS_TIME =
 
 const MS_PER_MINUTE = 60_000;
 
+/** Spec §5: what Qualys sends, `2024-05-14T09:12:44.000+0000`. */
+const QUALYS_CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/;
+
 /**
  * Normalises a Qualys time to `YYYY-MM-DDTHH:mm:ss.sssZ` (UTC); `undefined`
  * when the value is not such a time or names an impossible date (Feb 30,
@@ -24,6 +27,17 @@ const MS_PER_MINUTE = 60_000;
 export function normaliseQualysTime(raw: unknown): string | undefined {
   if (typeof raw !== 'string') {
     return undefined;
+  }
+  // Fast path for the form Qualys always sends, already UTC with milliseconds:
+  // only the offset is rewritten. A date that does not survive the round trip
+  // through Date (Feb 30, 24:00, year 0999 …) takes the general path below,
+  // which decides. (The general path was 13% of the mapper's time, bench/.)
+  if (QUALYS_CANONICAL.test(raw) && raw[0] !== '0') {
+    const iso = `${raw.slice(0, 23)}Z`;
+    const ms = Date.parse(iso);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === iso) {
+      return iso;
+    }
   }
   const match = QUALYS_TIME.exec(raw.trim());
   if (match === null) {
