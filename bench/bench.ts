@@ -184,7 +184,7 @@ function progress(text: string): void {
 
 // --- 1. latency vs the floor --------------------------------------------------------
 
-/** Median wall time of `runs` sequential requests on one keep-alive connection, after a warm-up. */
+/** Wall times of --runs sequential requests on one keep-alive connection, after a warm-up. */
 async function timeRequests(
   url: string,
   token: string,

@@ -93,7 +93,7 @@ describe('deploy/kubernetes (issue #5.8)', () => {
   it('runs 3 replicas with resource requests and limits', () => {
     expect(deployment.spec!.replicas).toBe(3);
     expect(container.resources).toEqual({
-      requests: { cpu: '100m', memory: '192Mi' },
+      requests: { cpu: '100m', memory: '256Mi' },
       limits: { cpu: '1', memory: '512Mi' },
     });
   });

@@ -182,6 +182,14 @@ describe('relay endpoints (spec §2, §6)', () => {
         .expect(200, invalid('The request body is not valid JSON.'));
     });
 
+    it('rejects a gzip body that does not inflate', async () => {
+      await post('/observe/observables')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .send('this is not gzip')
+        .expect(200, invalid('The request body could not be read.'));
+    });
+
     it('rejects a body over the size limit', async () => {
       const big = JSON.stringify([{ type: 'ip', value: 'x'.repeat(5000) }]);
       await post('/observe/observables')

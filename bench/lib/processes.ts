@@ -159,20 +159,20 @@ function startWithReadyLine(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ child: Child; url: string }> {
-  let child: Child | undefined;
+  let resolveUrl: (url: string) => void = () => undefined;
   const ready = new Promise<string>((resolve) => {
-    child = group.start(name, args, env, (line) => {
-      try {
-        const parsed = JSON.parse(line) as { url?: unknown };
-        if (typeof parsed.url === 'string') resolve(parsed.url);
-      } catch {
-        // not the ready line
-      }
-    });
+    resolveUrl = resolve;
   });
-  const started = child as unknown as Child;
-  return withTimeout(`${name} start`, 20_000, unlessExited(started, ready)).then((url) => ({
-    child: started,
+  const child = group.start(name, args, env, (line) => {
+    try {
+      const parsed = JSON.parse(line) as { url?: unknown };
+      if (typeof parsed.url === 'string') resolveUrl(parsed.url);
+    } catch {
+      // not the ready line
+    }
+  });
+  return withTimeout(`${name} start`, 20_000, unlessExited(child, ready)).then((url) => ({
+    child,
     url,
   }));
 }

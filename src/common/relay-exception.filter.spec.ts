@@ -51,7 +51,11 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
       status: 200,
       body: {
         errors: [
-          { type: 'fatal', code: 'authorization error', message: 'Authorization failed: Wrong authorization type' },
+          {
+            type: 'fatal',
+            code: 'authorization error',
+            message: 'Authorization failed: Wrong authorization type',
+          },
         ],
       },
     });
@@ -60,7 +64,9 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
   it('answers an unknown route with a 404 envelope', () => {
     expect(run(new NotFoundException())).toEqual({
       status: 404,
-      body: { errors: [{ type: 'fatal', code: 'not found', message: 'Route POST /nowhere not found' }] },
+      body: {
+        errors: [{ type: 'fatal', code: 'not found', message: 'Route POST /nowhere not found' }],
+      },
     });
   });
 
@@ -93,23 +99,58 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
   });
 
   it('turns a too-large body into invalid argument', () => {
-    const tooLarge = Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413 });
+    const tooLarge = Object.assign(new Error('request entity too large'), {
+      type: 'entity.too.large',
+      status: 413,
+    });
     expect(run(tooLarge)).toEqual({
       status: 200,
       body: {
         errors: [
-          { type: 'fatal', code: 'invalid argument', message: 'Invalid JSON payload received. The request body is too large.' },
+          {
+            type: 'fatal',
+            code: 'invalid argument',
+            message: 'Invalid JSON payload received. The request body is too large.',
+          },
+        ],
+      },
+    });
+  });
+
+  it('turns a body that does not decompress into invalid argument', () => {
+    const zlibError = Object.assign(new Error('incorrect header check'), {
+      status: 400,
+      expose: true,
+      code: 'Z_DATA_ERROR',
+    });
+    expect(run(zlibError)).toEqual({
+      status: 200,
+      body: {
+        errors: [
+          {
+            type: 'fatal',
+            code: 'invalid argument',
+            message: 'Invalid JSON payload received. The request body could not be read.',
+          },
         ],
       },
     });
   });
 
   it('hides an unexpected exception behind code unknown, without its message or stack', () => {
-    const captured = run(new TypeError("Cannot read properties of undefined (reading 'secret-token')"));
+    const captured = run(
+      new TypeError("Cannot read properties of undefined (reading 'secret-token')"),
+    );
     expect(captured).toEqual({
       status: 200,
       body: {
-        errors: [{ type: 'fatal', code: 'unknown', message: 'Something went wrong while handling the request.' }],
+        errors: [
+          {
+            type: 'fatal',
+            code: 'unknown',
+            message: 'Something went wrong while handling the request.',
+          },
+        ],
       },
     });
     expect(JSON.stringify(captured.body)).not.toContain('secret-token');
@@ -117,7 +158,13 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
 
   it('treats non-Error throwables the same way', () => {
     expect(run('a string').body).toEqual({
-      errors: [{ type: 'fatal', code: 'unknown', message: 'Something went wrong while handling the request.' }],
+      errors: [
+        {
+          type: 'fatal',
+          code: 'unknown',
+          message: 'Something went wrong while handling the request.',
+        },
+      ],
     });
   });
 
@@ -125,13 +172,24 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
     expect(run(new HttpException('ThrottlerException: Too Many Requests', 429))).toEqual({
       status: 429,
       body: {
-        errors: [{ type: 'fatal', code: 'too many requests', message: 'Too many requests. Please try again later.' }],
+        errors: [
+          {
+            type: 'fatal',
+            code: 'too many requests',
+            message: 'Too many requests. Please try again later.',
+          },
+        ],
       },
     });
   });
 
   it('lets a failing Terminus probe keep its 503 and report', () => {
-    const report = { status: 'error', info: {}, error: { shutdown: { status: 'down' } }, details: {} };
+    const report = {
+      status: 'error',
+      info: {},
+      error: { shutdown: { status: 'down' } },
+      details: {},
+    };
     expect(run(new ServiceUnavailableException(report))).toEqual({ status: 503, body: report });
   });
 

@@ -65,7 +65,10 @@ export class RelayExceptionFilter implements ExceptionFilter {
     if (exception instanceof NotFoundException) {
       return {
         status: HttpStatus.NOT_FOUND,
-        error: new RelayError(ErrorCode.NOT_FOUND, `Route ${request.method} ${request.path} not found`),
+        error: new RelayError(
+          ErrorCode.NOT_FOUND,
+          `Route ${request.method} ${request.path} not found`,
+        ),
       };
     }
 
@@ -75,7 +78,10 @@ export class RelayExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException && exception.getStatus() === 429) {
       return {
         status: HttpStatus.TOO_MANY_REQUESTS,
-        error: new RelayError(ErrorCode.TOO_MANY_REQUESTS, 'Too many requests. Please try again later.'),
+        error: new RelayError(
+          ErrorCode.TOO_MANY_REQUESTS,
+          'Too many requests. Please try again later.',
+        ),
       };
     }
 
@@ -83,7 +89,10 @@ export class RelayExceptionFilter implements ExceptionFilter {
     // request id, and answer a generic message (no stack, no internals).
     this.logger.error(
       {
-        err: exception instanceof Error ? { name: exception.name, message: exception.message } : undefined,
+        err:
+          exception instanceof Error
+            ? { name: exception.name, message: exception.message }
+            : undefined,
         requestId: (request as { id?: unknown }).id,
       },
       'Unexpected exception',
@@ -97,7 +106,7 @@ export class RelayExceptionFilter implements ExceptionFilter {
   /** body-parser errors (malformed JSON, too large, bad charset) are caller errors. */
   private bodyParserError(exception: unknown): RelayError | undefined {
     const candidate =
-      exception instanceof HttpException ? exception.cause ?? exception : exception;
+      exception instanceof HttpException ? (exception.cause ?? exception) : exception;
     const error = candidate as BodyParserError;
     if (typeof error !== 'object' || error === null) return undefined;
     switch (error.type) {
@@ -109,7 +118,11 @@ export class RelayExceptionFilter implements ExceptionFilter {
       case 'charset.unsupported':
         return new InvalidArgumentError('The request body encoding is not supported.');
       default:
-        return undefined;
+        // body-parser marks its other caller errors (a gzip body that does not
+        // inflate, an aborted upload) as exposable 4xx http-errors, with no type.
+        return error.expose === true && typeof error.status === 'number' && error.status < 500
+          ? new InvalidArgumentError('The request body could not be read.')
+          : undefined;
     }
   }
 }
