@@ -1,14 +1,12 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Logger, ShutdownSignal } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigValidationError, parseRelayConfig } from './config/config-parser.js';
+import { loadLocalEnvFile } from './config/local-env-file.js';
 
 async function bootstrap(): Promise<void> {
-  // Local convenience; in Kubernetes the variables come from the pod spec.
-  const { loadEnvFile } = process as { loadEnvFile?: (path: string) => void };
-  if (existsSync('.env') && loadEnvFile) loadEnvFile('.env');
+  loadLocalEnvFile();
   let config;
   try {
     config = parseRelayConfig(process.env);

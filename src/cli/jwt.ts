@@ -6,13 +6,12 @@
  *
  * The token goes to stdout alone, so it can be piped.
  */
-import { existsSync } from 'node:fs';
+import { loadLocalEnvFile } from '../config/local-env-file.js';
 import { JWT_CLI_USAGE, JwtCliError, parseJwtArgs } from './jwt-args.js';
 import { mintRelayToken } from './relay-token.js';
 
 async function main(): Promise<void> {
-  const { loadEnvFile } = process as { loadEnvFile?: (path: string) => void };
-  if (existsSync('.env') && loadEnvFile) loadEnvFile('.env');
+  loadLocalEnvFile();
   try {
     const { secret, claims, expiresIn } = parseJwtArgs(process.argv.slice(2), process.env);
     process.stdout.write(`${await mintRelayToken(secret, claims, expiresIn)}\n`);

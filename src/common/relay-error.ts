@@ -42,6 +42,14 @@ export class RelayError extends Error {
   }
 }
 
+/**
+ * Spec §7: what a caller sees for a failure nobody foresaw — code `unknown`
+ * and a generic message, never the exception's own text or stack.
+ */
+export function unexpectedFailure(): RelayError {
+  return new RelayError(ErrorCode.UNKNOWN, 'Something went wrong while handling the request.');
+}
+
 /** Spec §3: every authentication failure reads `Authorization failed: <why>`. */
 export class AuthorizationError extends RelayError {
   constructor(reason: string) {

@@ -8,7 +8,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ErrorCode, InvalidArgumentError, RelayError } from './relay-error.js';
+import { ErrorCode, InvalidArgumentError, RelayError, unexpectedFailure } from './relay-error.js';
 
 /** Errors raised by body-parser before a route runs carry these fields. */
 interface BodyParserError {
@@ -99,7 +99,7 @@ export class RelayExceptionFilter implements ExceptionFilter {
     );
     return {
       status: HttpStatus.OK,
-      error: new RelayError(ErrorCode.UNKNOWN, 'Something went wrong while handling the request.'),
+      error: unexpectedFailure(),
     };
   }
 

@@ -5,7 +5,7 @@ import {
   type Observable,
   type SupportedObservable,
 } from '../common/observable.js';
-import { ErrorCode, RelayError, type RelayErrorItem } from '../common/relay-error.js';
+import { RelayError, unexpectedFailure, type RelayErrorItem } from '../common/relay-error.js';
 import type { ObservationEntities } from '../ctim/ctim.types.js';
 import { ObservationMapper } from '../ctim/observation.mapper.js';
 import { QualysClient } from '../qualys/qualys.client.js';
@@ -13,7 +13,9 @@ import { buildSearchFilter } from '../qualys/search-filter.js';
 import { buildObserveResponse, type ObserveResponse } from './observe-response.js';
 
 /** The supported observables of a request, in order, each once. */
-export function uniqueSupportedObservables(observables: readonly Observable[]): SupportedObservable[] {
+export function uniqueSupportedObservables(
+  observables: readonly Observable[],
+): SupportedObservable[] {
   const seen = new Set<string>();
   const unique: SupportedObservable[] = [];
   for (const { type, value } of observables) {
@@ -43,7 +45,10 @@ export class ObserveService {
     private readonly mapper: ObservationMapper,
   ) {}
 
-  async observe(context: RelayContext, observables: readonly Observable[]): Promise<ObserveResponse> {
+  async observe(
+    context: RelayContext,
+    observables: readonly Observable[],
+  ): Promise<ObserveResponse> {
     const schedule = this.qualys.requestScheduler();
     const now = new Date();
     const outcomes = await Promise.all(
@@ -71,7 +76,13 @@ export class ObserveService {
     let firstFailure: unknown;
     const search = (active: boolean) =>
       this.qualys
-        .searchEvents(context, { active, pageSize: limit, filter, schedule, signal: abandon.signal })
+        .searchEvents(context, {
+          active,
+          pageSize: limit,
+          filter,
+          schedule,
+          signal: abandon.signal,
+        })
         .catch((error: unknown) => {
           if (!abandon.signal.aborted) {
             firstFailure = error;
@@ -99,6 +110,6 @@ export class ObserveService {
       { err: error instanceof Error ? { name: error.name, message: error.message } : undefined },
       'Unexpected failure while observing',
     );
-    return new RelayError(ErrorCode.UNKNOWN, 'Something went wrong while handling the request.');
+    return unexpectedFailure();
   }
 }
