@@ -27,16 +27,20 @@ describe('parseRelayConfig', () => {
         hostAllowlist: DEFAULT_QUALYS_HOSTS,
         allowInsecure: false,
         timeoutMs: 10_000,
-        budgetMs: 25_000,
+        budgetMs: 20_000,
         retries: 2,
         concurrency: 64,
         apiVersion: undefined,
+        subscriptionConcurrency: 2,
+        cacheTtlMs: 60_000,
+        cacheMaxBytes: 64 * 1024 * 1024,
       },
       entitiesLimit: 100,
       maxObservables: 1000,
       bodyLimitBytes: 1_048_576,
       logLevel: 'info',
-      shutdownTimeoutMs: 10_000,
+      deadlineMs: 20_000,
+      shutdownTimeoutMs: 21_000,
       rateLimitPerMinute: 0,
       trustProxyHops: 0,
       readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
@@ -66,6 +70,13 @@ describe('parseRelayConfig', () => {
       QUALYS_RETRIES: '0',
       QUALYS_CONCURRENCY: '8',
       QUALYS_API_VERSION: 'v1',
+      QUALYS_SUBSCRIPTION_CONCURRENCY: '4',
+      QUALYS_CACHE_TTL_SEC: '0',
+      QUALYS_CACHE_MAX_MB: '8',
+      RELAY_DEADLINE_MS: '12000',
+      REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
+      REDIS_KEY_PREFIX: 'relay-a:',
+      CACHE_ENCRYPTION_KEY: 'another-long-deployment-secret-of-40-chars',
       CTR_ENTITIES_LIMIT: '25',
       RELAY_MAX_OBSERVABLES: '50',
       RELAY_BODY_LIMIT_BYTES: '2048',
@@ -90,16 +101,33 @@ describe('parseRelayConfig', () => {
         retries: 0,
         concurrency: 8,
         apiVersion: 'v1',
+        subscriptionConcurrency: 4,
+        cacheTtlMs: 0,
+        cacheMaxBytes: 8 * 1024 * 1024,
       },
       entitiesLimit: 25,
       maxObservables: 50,
       bodyLimitBytes: 2048,
       logLevel: 'debug',
+      deadlineMs: 12_000,
       shutdownTimeoutMs: 3000,
       rateLimitPerMinute: 600,
       trustProxyHops: 1,
       readiness: { maxEventLoopDelayMs: 250, maxHeapUsedMb: 384 },
+      redis: {
+        url: 'rediss://:pw@redis.internal:6380/2',
+        keyPrefix: 'relay-a:',
+        encryptionKey: 'another-long-deployment-secret-of-40-chars',
+      },
     });
+  });
+
+  it('keeps the retry budget and the shutdown grace in step with the deadline', () => {
+    const config = parseRelayConfig({ ...secretEnv, RELAY_DEADLINE_MS: '5000' });
+    expect([config.qualys.budgetMs, config.shutdownTimeoutMs]).toEqual([5000, 6000]);
+    expect(problemsOf({ ...secretEnv, RELAY_DEADLINE_MS: '5000', QUALYS_BUDGET_MS: '6000' })).toEqual([
+      'QUALYS_BUDGET_MS must be an integer from 100 to 5000',
+    ]);
   });
 
   it('allows loopback http Qualys URLs only with QUALYS_ALLOW_INSECURE', () => {
@@ -133,6 +161,14 @@ describe('parseRelayConfig', () => {
     ['TRUST_PROXY_HOPS', { ...secretEnv, TRUST_PROXY_HOPS: 'true' }, 'TRUST_PROXY_HOPS must be an integer from 0 to 10'],
     ['READINESS_MAX_EVENT_LOOP_DELAY_MS', { ...secretEnv, READINESS_MAX_EVENT_LOOP_DELAY_MS: '5' }, 'READINESS_MAX_EVENT_LOOP_DELAY_MS must be an integer from 10 to 60000'],
     ['READINESS_MAX_HEAP_USED_MB', { ...secretEnv, READINESS_MAX_HEAP_USED_MB: '1.5' }, 'READINESS_MAX_HEAP_USED_MB must be an integer from 0 to 1048576'],
+    ['QUALYS_SUBSCRIPTION_CONCURRENCY above the cap', { ...secretEnv, QUALYS_CONCURRENCY: '4', QUALYS_SUBSCRIPTION_CONCURRENCY: '8' }, 'QUALYS_SUBSCRIPTION_CONCURRENCY must be an integer from 1 to 4'],
+    ['QUALYS_CACHE_TTL_SEC', { ...secretEnv, QUALYS_CACHE_TTL_SEC: '-1' }, 'QUALYS_CACHE_TTL_SEC must be an integer from 0 to 86400'],
+    ['QUALYS_CACHE_MAX_MB', { ...secretEnv, QUALYS_CACHE_MAX_MB: '0' }, 'QUALYS_CACHE_MAX_MB must be an integer from 1 to 65536'],
+    ['RELAY_DEADLINE_MS', { ...secretEnv, RELAY_DEADLINE_MS: '10' }, 'RELAY_DEADLINE_MS must be an integer from 1000 to 300000'],
+    ['REDIS_URL scheme', { ...secretEnv, REDIS_URL: 'http://redis:6379', CACHE_ENCRYPTION_KEY: SECRET }, 'REDIS_URL must be a redis:// or rediss:// URL with a host'],
+    ['CACHE_ENCRYPTION_KEY missing', { ...secretEnv, REDIS_URL: 'redis://redis:6379' }, 'CACHE_ENCRYPTION_KEY is required when REDIS_URL is set'],
+    ['CACHE_ENCRYPTION_KEY short', { ...secretEnv, REDIS_URL: 'redis://redis:6379', CACHE_ENCRYPTION_KEY: 'short' }, 'CACHE_ENCRYPTION_KEY must be at least 32 characters'],
+    ['REDIS_KEY_PREFIX', { ...secretEnv, REDIS_KEY_PREFIX: 'has space' }, 'REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -'],
   ])('names the bad variable: %s', (_name, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

@@ -4,6 +4,7 @@ import {
   DEFAULT_QUALYS_HOSTS,
   type AuthConfig,
   type QualysConfig,
+  type RedisConfig,
   type RelayConfig,
 } from './relay-config.js';
 
@@ -115,7 +116,7 @@ function parseAuth(reader: EnvReader): AuthConfig | undefined {
     : { mode, audience, jwksHostAllowlist, jwksCacheTtlMs, jwksTimeoutMs };
 }
 
-function parseQualys(reader: EnvReader): QualysConfig {
+function parseQualys(reader: EnvReader, deadlineMs: number): QualysConfig {
   const hostAllowlist = reader.list('QUALYS_HOST_ALLOWLIST', DEFAULT_QUALYS_HOSTS);
   checkHosts(reader, 'QUALYS_HOST_ALLOWLIST', hostAllowlist, true);
   const allowInsecure = reader.boolean('QUALYS_ALLOW_INSECURE', false);
@@ -137,17 +138,47 @@ function parseQualys(reader: EnvReader): QualysConfig {
   if (apiVersion !== undefined && !/^v\d+$/.test(apiVersion)) {
     reader.problems.push('QUALYS_API_VERSION must look like v1');
   }
+  const concurrency = reader.integer('QUALYS_CONCURRENCY', 64, 1, 1024);
   return {
     apiUrl: url('QUALYS_API_URL'),
     platformUrl: url('QUALYS_PLATFORM_URL'),
     hostAllowlist,
     allowInsecure,
     timeoutMs: reader.integer('QUALYS_TIMEOUT_MS', 10_000, 100, 300_000),
-    budgetMs: reader.integer('QUALYS_BUDGET_MS', 25_000, 100, 600_000),
+    // Spec §9: a search's retry budget never outlives the request's deadline.
+    budgetMs: reader.integer('QUALYS_BUDGET_MS', deadlineMs, 100, deadlineMs),
     retries: reader.integer('QUALYS_RETRIES', 2, 0, 10),
-    concurrency: reader.integer('QUALYS_CONCURRENCY', 64, 1, 1024),
+    concurrency,
     apiVersion,
+    // Headers may raise it later, never above the process-wide cap (spec §9).
+    subscriptionConcurrency: reader.integer('QUALYS_SUBSCRIPTION_CONCURRENCY', 2, 1, concurrency),
+    cacheTtlMs: reader.integer('QUALYS_CACHE_TTL_SEC', 60, 0, 86_400) * 1000,
+    cacheMaxBytes: reader.integer('QUALYS_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
   };
+}
+
+const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function parseRedis(reader: EnvReader): RedisConfig | undefined {
+  const url = reader.raw('REDIS_URL');
+  const keyPrefix = reader.string('REDIS_KEY_PREFIX', 'qualys-relay:') as string;
+  if (!REDIS_KEY_PREFIX.test(keyPrefix)) {
+    reader.problems.push('REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -');
+  }
+  if (url === undefined) return undefined;
+  let valid = false;
+  try {
+    const parsed = new URL(url);
+    valid = (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
+  } catch {
+    valid = false;
+  }
+  if (!valid) reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL with a host');
+  const encryptionKey = reader.required('CACHE_ENCRYPTION_KEY', 'when REDIS_URL is set');
+  if (encryptionKey !== undefined && encryptionKey.length < 32) {
+    reader.problems.push('CACHE_ENCRYPTION_KEY must be at least 32 characters');
+  }
+  return valid && encryptionKey !== undefined ? { url, keyPrefix, encryptionKey } : undefined;
 }
 
 /**
@@ -157,7 +188,9 @@ function parseQualys(reader: EnvReader): QualysConfig {
 export function parseRelayConfig(env: Env): RelayConfig {
   const reader = new EnvReader(env);
   const auth = parseAuth(reader);
-  const qualys = parseQualys(reader);
+  const deadlineMs = reader.integer('RELAY_DEADLINE_MS', 20_000, 1000, 300_000);
+  const qualys = parseQualys(reader, deadlineMs);
+  const redis = parseRedis(reader);
   const config = {
     port: reader.integer('PORT', 9090, 0, 65_535),
     host: reader.string('HOST', '0.0.0.0') as string,
@@ -167,7 +200,9 @@ export function parseRelayConfig(env: Env): RelayConfig {
     maxObservables: reader.integer('RELAY_MAX_OBSERVABLES', 1000, 1, 100_000),
     bodyLimitBytes: reader.integer('RELAY_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as string,
-    shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 300_000),
+    deadlineMs,
+    // Spec §9: a rolling update lets every in-flight request reach its deadline.
+    shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', deadlineMs + 1000, 0, 600_000),
     rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000),
     trustProxyHops: reader.integer('TRUST_PROXY_HOPS', 0, 0, 10),
     readiness: {
@@ -178,5 +213,5 @@ export function parseRelayConfig(env: Env): RelayConfig {
   if (reader.problems.length > 0 || auth === undefined) {
     throw new ConfigValidationError(reader.problems);
   }
-  return { ...config, auth };
+  return redis === undefined ? { ...config, auth } : { ...config, auth, redis };
 }

@@ -44,6 +44,22 @@ export interface QualysConfig {
   concurrency: number;
   /** Optional API version path segment: `/ioc/<v>/events` when set. */
   apiVersion?: string;
+  /** Concurrent calls per subscription until Qualys's headers say otherwise (spec §9). */
+  subscriptionConcurrency: number;
+  /** Lifetime of a cached search answer, milliseconds; 0 disables the cache (spec §9). */
+  cacheTtlMs: number;
+  /** Memory bound of the in-process result cache, bytes of serialized answers. */
+  cacheMaxBytes: number;
+}
+
+/** Shared state for several replicas (spec §9); absent = this process only. */
+export interface RedisConfig {
+  /** `redis://` or `rediss://` URL; a secret (it may carry a password). */
+  url: string;
+  /** Prefix of every key the relay writes. */
+  keyPrefix: string;
+  /** Deployment secret the cache encryption and key-name HMAC keys derive from. */
+  encryptionKey: string;
 }
 
 export interface RelayConfig {
@@ -59,6 +75,8 @@ export interface RelayConfig {
   /** Largest accepted request body, bytes. */
   bodyLimitBytes: number;
   logLevel: string;
+  /** Time by which every relay request answers, with what it has (spec §9), milliseconds. */
+  deadlineMs: number;
   /** Grace period for in-flight requests on SIGTERM, milliseconds. */
   shutdownTimeoutMs: number;
   /** Per-client requests per minute on the relay routes; 0 turns the limit off. */
@@ -69,6 +87,8 @@ export interface RelayConfig {
    */
   trustProxyHops: number;
   readiness: ReadinessConfig;
+  /** Present when `REDIS_URL` is set. */
+  redis?: RedisConfig;
 }
 
 /** Local thresholds of `GET /healthz/ready` (never a Qualys call). */
