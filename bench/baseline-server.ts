@@ -9,7 +9,7 @@
  * It parses each Qualys answer and serialises the events again: any relay has
  * to read the events it returns, so that much is part of the floor.
  *
- *   node dist/.bench/bench/baseline-server.js --api-url <simulator url>
+ *   node build/bench/baseline-server.js --api-url <simulator url>
  *        [--port 0] [--max-sockets 64] [--page-size 100]
  * Credentials come from BASELINE_USER / BASELINE_PASSWORD. Prints one JSON
  * line `{"baseline":"ready","url":…}`; SIGTERM stops it.

@@ -22,9 +22,9 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintRelayToken } from '../src/cli/relay-token.js';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
-import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../src/simulator/qualys-simulator.js';
-import { SimulatorClient } from '../src/simulator/simulator-client.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
+import { SimulatorClient } from '../tools/simulator/simulator-client.js';
 import {
   BENCH_DIST,
   MemorySampler,

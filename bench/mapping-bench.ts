@@ -5,9 +5,9 @@
  *
  * Run by bench.ts as two child processes, one per measure, so that each has
  * the V8 settings it needs and no more:
- *   node --expose-gc dist/.bench/bench/mapping-bench.js --measure rate [--seconds 3]
+ *   node --expose-gc build/bench/mapping-bench.js --measure rate [--seconds 3]
  *   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=64 \
- *        dist/.bench/bench/mapping-bench.js --measure allocation
+ *        build/bench/mapping-bench.js --measure allocation
  * Each prints one JSON line.
  *
  * Method, honestly stated:
@@ -37,7 +37,7 @@ import { ObservationMapper } from '../src/ctim/observation.mapper.js';
 import { RelationshipMapper } from '../src/ctim/relationship.mapper.js';
 import { SightingMapper } from '../src/ctim/sighting.mapper.js';
 import type { ObservationEntities } from '../src/ctim/ctim.types.js';
-import { SIMULATOR_EVENTS } from '../src/simulator/dataset.js';
+import { SIMULATOR_EVENTS } from '../tools/simulator/dataset.js';
 import { median } from './lib/stats.js';
 
 const { values } = parseArgs({

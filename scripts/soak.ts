@@ -30,8 +30,8 @@ import {
 } from '../bench/lib/processes.js';
 import { median, mib } from '../bench/lib/stats.js';
 import { mintRelayToken } from '../src/cli/relay-token.js';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
-import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../src/simulator/qualys-simulator.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
 import { validateObserveResponse } from '../test/support/ctim-validator.js';
 
 const { values: given } = parseArgs({

@@ -52,6 +52,11 @@ else
 fi
 (cd "$work/build" && npm run --silent build)
 [[ -f "$work/build/dist/main.js" ]] || fail 'the build produced no dist/main.js'
+# The image ships the relay only: no simulator, demo, generator or test code.
+leaked="$(cd "$work/build/dist" && find . \( -path '*simulator*' -o -path '*demo*' -o -path '*openapi-document*' \
+  -o -path '*generate-openapi*' -o -name '*.spec.js' -o -path '*bench*' \) -print | head -n 5)"
+[[ -z "$leaked" ]] || fail "dist/ holds non-production code: $leaked"
+grep -rlq 'Sim&ulat=or' "$work/build/dist" && fail "dist/ holds the simulator's demo password"
 
 step '3. runtime stage: npm ci --omit=dev, then dist/'
 cp "$work/build/package.json" "$work/build/package-lock.json" "$work/runtime/"

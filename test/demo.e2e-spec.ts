@@ -24,8 +24,8 @@ describe('the demo (npm run demo)', () => {
   let exited: Promise<number | null>;
 
   beforeAll(async () => {
-    build = await compilePrivateBuild('relay-demo-');
-    demo = spawn(process.execPath, ['dist/demo/demo.js'], {
+    build = await compilePrivateBuild('relay-demo-', { tools: true });
+    demo = spawn(process.execPath, ['build/tools/demo/demo.js'], {
       cwd: build.dir,
       env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],

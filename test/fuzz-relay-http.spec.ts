@@ -13,8 +13,8 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { Agent, request as httpRequest } from 'node:http';
 import { SUPPORTED_OBSERVABLE_TYPES } from '../src/common/observable.js';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
-import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../src/simulator/qualys-simulator.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
 import { validateObserveResponse } from './support/ctim-validator.js';
 import { startRelayHarness, TEST_JWT_SECRET, type RelayHarness } from './support/relay-harness.js';
 

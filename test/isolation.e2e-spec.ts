@@ -2,8 +2,8 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { mintRelayToken } from '../src/cli/relay-token.js';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
-import { startQualysSimulator, type QualysSimulator } from '../src/simulator/qualys-simulator.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { startQualysSimulator, type QualysSimulator } from '../tools/simulator/qualys-simulator.js';
 import { startRelayHarness, TEST_JWT_SECRET, type RelayHarness } from './support/relay-harness.js';
 
 const V = SIMULATOR_VALUES;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { validateObserveResponse } from './support/ctim-validator.js';
 import {
   expectedLinks,

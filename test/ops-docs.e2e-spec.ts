@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { generateOpenApiDocument } from '../src/observability/openapi.js';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import { generateOpenApiDocument } from '../tools/openapi/openapi-document.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 interface Operation {

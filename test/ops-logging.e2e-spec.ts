@@ -5,13 +5,13 @@ import request from 'supertest';
 import { createApp } from '../src/app.factory.js';
 import { mintRelayToken } from '../src/cli/relay-token.js';
 import { parseRelayConfig } from '../src/config/config-parser.js';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
   startQualysSimulator,
   type QualysSimulator,
-} from '../src/simulator/qualys-simulator.js';
+} from '../tools/simulator/qualys-simulator.js';
 
 const JWT_SECRET = 'ops-logging-secret-that-must-never-be-logged-0123';
 const OTHER_SECRET = 'a-different-secret-used-to-forge-tokens-456789';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 /** `name{labels}` → value, from the Prometheus text exposition format. */

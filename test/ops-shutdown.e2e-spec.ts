@@ -3,13 +3,13 @@ import { request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mintRelayToken } from '../src/cli/relay-token.js';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
   startQualysSimulator,
   type QualysSimulator,
-} from '../src/simulator/qualys-simulator.js';
+} from '../tools/simulator/qualys-simulator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
 
 const JWT_SECRET = 'ops-shutdown-secret-0123456789abcdefghij';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 const V = SIMULATOR_VALUES;

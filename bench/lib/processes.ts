@@ -29,7 +29,7 @@ function findRoot(from: string): string {
 }
 
 /** Where the compiled bench scripts live (see bench/build.mjs). */
-export const BENCH_DIST = join(ROOT, 'dist', '.bench', 'bench');
+export const BENCH_DIST = join(ROOT, 'build', 'bench');
 
 const OUTPUT_TAIL_BYTES = 16 * 1024;
 const STOP_GRACE_MS = 5_000;
@@ -186,7 +186,7 @@ export function startSimulator(
   group: ProcessGroup,
   options: { latencyMs: number; faultRate?: number; seed?: number },
 ): Promise<SimulatorProcess> {
-  const args = ['dist/simulator/main.js', '--host', '127.0.0.1', '--port', '0'];
+  const args = ['build/tools/simulator/main.js', '--host', '127.0.0.1', '--port', '0'];
   args.push('--latency', String(options.latencyMs));
   if (options.faultRate !== undefined) args.push('--fault-rate', String(options.faultRate));
   if (options.seed !== undefined) args.push('--seed', String(options.seed));

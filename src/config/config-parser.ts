@@ -166,13 +166,9 @@ function parseRedis(reader: EnvReader): RedisConfig | undefined {
     reader.problems.push('REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -');
   }
   if (url === undefined) return undefined;
-  let valid = false;
-  try {
-    const parsed = new URL(url);
-    valid = (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
-  } catch {
-    valid = false;
-  }
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  const valid =
+    parsed !== undefined && (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
   if (!valid) reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL with a host');
   const encryptionKey = reader.required('CACHE_ENCRYPTION_KEY', 'when REDIS_URL is set');
   if (encryptionKey !== undefined && encryptionKey.length < 32) {

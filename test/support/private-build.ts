@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface PrivateBuild {
-  /** A directory holding `dist/`, `package.json` and a `node_modules` link. */
+  /** A directory holding `dist/`, optionally `build/` (tools), `package.json` and a `node_modules` link. */
   dir: string;
   remove(): void;
 }
@@ -18,7 +18,10 @@ export interface PrivateBuild {
  * the real entry points (`node dist/…`) as processes. Private, so a
  * concurrent `npm run build` can never pull `dist/` away from a running test.
  */
-export async function compilePrivateBuild(prefix: string): Promise<PrivateBuild> {
+export async function compilePrivateBuild(
+  prefix: string,
+  options: { tools?: boolean } = {},
+): Promise<PrivateBuild> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   await promisify(execFile)(process.execPath, [
     join(ROOT, 'node_modules/typescript/bin/tsc'),
@@ -27,6 +30,14 @@ export async function compilePrivateBuild(prefix: string): Promise<PrivateBuild>
     '--outDir',
     join(dir, 'dist'),
   ]);
+  if (options.tools) {
+    // The simulators and the demo, built the way `npm run demo` builds them.
+    await promisify(execFile)(
+      process.execPath,
+      ['scripts/build-tools.mjs', '--out', join(dir, 'build'), '--dist', join(dir, 'dist')],
+      { cwd: ROOT },
+    );
+  }
   // dist/common/version.js reads ../../package.json; modules resolve upwards.
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');

@@ -10,7 +10,7 @@ import {
   startQualysSimulator,
   type QualysSimulator,
   type SimulatorOptions,
-} from '../../src/simulator/qualys-simulator.js';
+} from '../../tools/simulator/qualys-simulator.js';
 
 /** The shared secret e2e tests sign secret-mode tokens with. */
 export const TEST_JWT_SECRET = 'e2e-shared-secret-that-is-long-enough-0123456789';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { QualysEvent } from '../qualys/qualys-event.js';
+import type { QualysEvent } from '../../src/qualys/qualys-event.js';
 import { NOISY_EVENTS_PER_STATE, SIMULATOR_EVENTS, SIMULATOR_VALUES } from './dataset.js';
 import { compileFilter } from './filter-parser.js';
 

@@ -1,4 +1,4 @@
-import type { QualysAsset, QualysEvent } from '../qualys/qualys-event.js';
+import type { QualysAsset, QualysEvent } from '../../src/qualys/qualys-event.js';
 
 /**
  * The simulator's built-in Qualys IOC events. Fully deterministic (fixed ids,

@@ -7,9 +7,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../app.factory.js';
-import { mintRelayToken } from '../cli/relay-token.js';
-import { parseRelayConfig } from '../config/config-parser.js';
+import { createApp } from '../../src/app.factory.js';
+import { mintRelayToken } from '../../src/cli/relay-token.js';
+import { parseRelayConfig } from '../../src/config/config-parser.js';
 import { SIMULATOR_VALUES } from '../simulator/dataset.js';
 import {
   SIMULATOR_PASSWORD,

@@ -8,7 +8,7 @@ import {
   type SimulatorOptions,
 } from './qualys-simulator.js';
 
-export const CLI_USAGE = `Usage: node dist/simulator/main.js [options]
+export const CLI_USAGE = `Usage: npm run simulator -- [options]
   --host <address>      listen address (default 127.0.0.1)
   --port <n>            listen port (default 8081; 0 picks a free one)
   --latency <ms>        delay before every answer (default 0)
