@@ -29,6 +29,42 @@ export function connectionError(apiUrl: string): RelayError {
   );
 }
 
+/**
+ * Spec §9: the subscription's rate budget is spent. A request still answers
+ * with what it has (cached searches, finished ones) plus this error.
+ */
+export class RateLimitReachedError extends RelayError {
+  constructor(readonly retryInMs: number) {
+    super(
+      ErrorCode.TOO_MANY_REQUESTS,
+      `Qualys IOC API rate limit reached; try again in ${Math.max(1, Math.ceil(retryInMs / 1000))} seconds.`,
+    );
+    this.name = 'RateLimitReachedError';
+  }
+}
+
+export function rateLimitReached(retryInMs: number): RateLimitReachedError {
+  return new RateLimitReachedError(retryInMs);
+}
+
+/**
+ * Spec §9: searches were still unfinished at the request's deadline —
+ * `too many requests` when one was waiting for a slot or the rate budget,
+ * else `connection error`. `/health` has no observables to count.
+ */
+export function deadlineReached(
+  waitingForLimits: boolean,
+  counts?: { unfinished: number; total: number },
+): RelayError {
+  const code = waitingForLimits ? ErrorCode.TOO_MANY_REQUESTS : ErrorCode.CONNECTION;
+  return new RelayError(
+    code,
+    counts === undefined
+      ? 'Qualys IOC did not answer in time; try again later.'
+      : `Qualys IOC did not answer in time for ${counts.unfinished} of ${counts.total} observables; try again later.`,
+  );
+}
+
 export function unexpectedResponse(what: string): RelayError {
   return new RelayError(ErrorCode.UNKNOWN, `Unexpected response from Qualys IOC: ${what}`);
 }
@@ -66,6 +102,7 @@ export function errorForStatus(status: number, body: string): RelayError {
     case 403:
       return new RelayError(ErrorCode.PERMISSION_DENIED, qualysMessage(body, 'Forbidden'));
     case 429:
+    case 409: // spec §7: the classic API's refusal for rate or concurrency
       return new RelayError(ErrorCode.TOO_MANY_REQUESTS, TOO_MANY_REQUESTS_MESSAGE);
     case 503:
       return new RelayError(ErrorCode.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);

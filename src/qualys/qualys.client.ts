@@ -1,13 +1,24 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import type { AxiosResponse } from 'axios';
 import type { RelayContext } from '../auth/relay-context.js';
-import { ErrorCode } from '../common/relay-error.js';
+import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
-import { QualysCallLimiter } from './call-limiter.js';
 import { QUALYS_USER_AGENT } from './http-agents.js';
+import { budgetBlock, readLimitHeaders, refusalKind, type LimitHeaders, type RefusalKind } from './limits/limit-headers.js';
+import { QualysLimits } from './limits/qualys-limits.js';
+import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
+import { SharedSearchLeftError, type SearchAnswer, type SearchProgress } from './limits/search-sharing.js';
+import { BudgetSpentError, SlotWaitAbortedError, type RequestTurn } from './limits/subscription-scheduler.js';
 import type { QualysEvent } from './qualys-event.js';
-import { errorForStatus, errorForTransportFailure, unexpectedResponse } from './qualys-errors.js';
+import {
+  connectionError,
+  deadlineReached,
+  errorForStatus,
+  errorForTransportFailure,
+  rateLimitReached,
+  unexpectedResponse,
+} from './qualys-errors.js';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.js';
 import { QualysTokenCache, type TokenLookup } from './token-cache.js';
 
@@ -36,17 +47,30 @@ export interface QualysCallObserver {
   tokenLookup(result: TokenLookup): void;
   /** A search began (queued or running); call the returned function when it ends. */
   searchStarted(): () => void;
+  /** Qualys refused a call (429/409), by kind (spec §9). */
+  refusal(kind: RefusalKind): void;
+  /** What the latest answer of a subscription said about its rate budget; undefined when it did not say. */
+  budgetRemaining(subscriptionId: string, remaining: number | undefined): void;
 }
 
 /** DI token of the optional `QualysCallObserver`. */
 export const QUALYS_CALL_OBSERVER = Symbol('QUALYS_CALL_OBSERVER');
 
+/** Spec §7: 400 and 404 from a search mean "nothing found". */
+function isNothingFound(status: number): boolean {
+  return status === 400 || status === 404;
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
 function outcomeOf(operation: QualysOperation, status: number): QualysCallOutcome {
-  if (status >= 200 && status < 300) return 'success';
-  if (operation === 'search' && (status === 400 || status === 404)) return 'not_found';
+  if (isSuccess(status)) return 'success';
+  if (operation === 'search' && isNothingFound(status)) return 'not_found';
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
-  if (status === 429) return 'rate_limited';
+  if (status === 429 || status === 409) return 'rate_limited';
   if (status === 503) return 'unavailable';
   return status < 500 ? 'client_error' : 'server_error';
 }
@@ -57,10 +81,12 @@ export interface SearchOptions {
   pageSize: number;
   /** Omitted for the health check, which only proves access. */
   filter?: string;
-  /** A per-request limiter, so one large request cannot take every global slot. */
-  schedule?: <T>(task: () => Promise<T>) => Promise<T>;
+  /** The relay request this search serves: its deadline and its turn (spec §9). */
+  request: RelayRequestScope;
   /** Abandons the search (its sibling failed): no further calls, retries or waits. */
   signal?: AbortSignal;
+  /** Never read or share a cached answer (spec §9: `/health` exists to reach Qualys). */
+  fresh?: boolean;
 }
 
 /**
@@ -82,157 +108,317 @@ class Budget {
   unsignalled(): Budget {
     return new Budget(this.remaining());
   }
+  /** The same deadline with another signal (a shared search's own). */
+  with(signal: AbortSignal): Budget {
+    return new Budget(this.remaining(), signal);
+  }
 }
 
 /**
  * The relay's only door to Qualys IOC, and the only place that knows HTTP
  * status codes and Axios errors (house style 5). Everything above it sees
- * events or `RelayError`s with spec §7 codes.
+ * events or `RelayError`s with spec §7 codes. Every search goes through the
+ * spec §9 limits: token first, then the cache, a coalesced call, and a slot
+ * of the caller's subscription.
  */
 @Injectable()
-export class QualysClient {
+export class QualysClient implements OnModuleDestroy {
   private readonly config: QualysConfig;
+  private readonly deadlineMs: number;
 
   constructor(
     @Inject(RELAY_CONFIG) config: RelayConfig,
     private readonly http: HttpService,
     private readonly tokens: QualysTokenCache,
-    private readonly limiter: QualysCallLimiter,
+    private readonly limits: QualysLimits,
     @Optional() @Inject(QUALYS_CALL_OBSERVER) private readonly observer?: QualysCallObserver,
   ) {
     this.config = config.qualys;
+    this.deadlineMs = config.deadlineMs;
   }
 
-  /** `GET /ioc/events`; 400/404 mean "nothing found" (spec §7). */
+  /** A relay request's scope: every search of it answers by `RELAY_DEADLINE_MS` (spec §9). */
+  beginRequest(): RelayRequestScope {
+    return new RelayRequestScope(this.deadlineMs);
+  }
+
+  /** `GET /ioc/events` under the subscription's limits; 400/404 mean "nothing found" (spec §7). */
   async searchEvents(context: RelayContext, options: SearchOptions): Promise<QualysEvent[]> {
-    const budget = new Budget(this.config.budgetMs, options.signal);
+    const { request } = options;
+    const linked = linkSignals(request.signal, options.signal);
+    // Spec §9: a search's retry budget never outlives its request's deadline.
+    const budget = new Budget(Math.min(this.config.budgetMs, request.remainingMs()), linked.signal);
+    const progress: SearchProgress = { waitingForLimits: false };
+    const searchEnded = this.observer?.searchStarted();
+    try {
+      return await this.search(context, options, budget, progress);
+    } catch (error) {
+      if (!request.expired) throw error;
+      const waiting = error instanceof SharedSearchLeftError ? error.waitingForLimits : progress.waitingForLimits;
+      throw new SearchDeadlineError(waiting);
+    } finally {
+      linked.release();
+      searchEnded?.();
+    }
+  }
+
+  /** Spec §2 `/health`: one search of active events with page size 1, never from the cache. */
+  async checkAccess(context: RelayContext): Promise<void> {
+    const request = this.beginRequest();
+    try {
+      await this.searchEvents(context, { active: true, pageSize: 1, request, fresh: true });
+    } catch (error) {
+      if (error instanceof SearchDeadlineError) throw deadlineReached(error.waitingForLimits);
+      throw error;
+    } finally {
+      request.end();
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.limits.close();
+  }
+
+  private async search(
+    context: RelayContext,
+    options: SearchOptions,
+    budget: Budget,
+    progress: SearchProgress,
+  ): Promise<QualysEvent[]> {
     const params: Record<string, string> = { pageSize: String(options.pageSize) };
     if (options.filter !== undefined) params.filter = options.filter;
     if (options.active) params.state = 'true';
     const url = `${context.apiUrl}/ioc/${this.config.apiVersion ? `${this.config.apiVersion}/` : ''}events`;
+    const { subscriptionId, identity } = this.limits.keysOf(context, options);
+    const turn: RequestTurn = options.request;
 
-    const run = () => this.limiter.run(() => this.searchWithToken(context, url, params, budget));
-    const searchEnded = this.observer?.searchStarted();
-    let response: AxiosResponse<string>;
-    try {
-      response = await (options.schedule ? options.schedule(run) : run());
-    } finally {
-      searchEnded?.();
-    }
+    // Spec §9: token first. A wrong password gets the /auth error, and never
+    // another caller's results or a slot.
+    await this.token(context, budget);
+    const fetch = (signal: AbortSignal | undefined, shared: SearchProgress) =>
+      this.fetchSearch(context, url, params, signal ? budget.with(signal) : budget, subscriptionId, turn, shared);
+    if (options.fresh) return eventsOf(await fetch(undefined, progress));
 
-    if (response.status === 400 || response.status === 404) return [];
-    return parseEvents(response.data);
+    const cached = await this.limits.sharing.cached(identity, options.pageSize);
+    if (cached !== undefined) return onlyObjects(cached);
+    const answer = await this.limits.sharing.share(identity, budget.signal, fetch, budget.remaining());
+    return eventsOf(answer);
   }
 
-  /**
-   * A scheduler for the calls of one relay request: it caps how many global
-   * slots that request may hold at once (see `QualysCallLimiter`).
-   */
-  requestScheduler(): <T>(task: () => Promise<T>) => Promise<T> {
-    return this.limiter.forRequest();
+  /** The caller's token, shared by concurrent searches; a search that gives up stops waiting for it. */
+  private token(context: RelayContext, budget: Budget): Promise<string> {
+    const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
+    // A token fetch is shared (single flight), so one search giving up must not abort it for the others.
+    const fetchToken = () => this.fetchToken(context, budget.unsignalled());
+    const onLookup = this.observer ? (result: TokenLookup) => this.observer?.tokenLookup(result) : undefined;
+    return untilAborted(this.tokens.get(key, fetchToken, onLookup), budget.signal, () =>
+      connectionError(context.apiUrl),
+    );
   }
 
-  /** Spec §2 `/health`: one search of active events with page size 1. */
-  async checkAccess(context: RelayContext): Promise<void> {
-    await this.searchEvents(context, { active: true, pageSize: 1 });
-  }
-
-  /** A search with a cached token, refreshed once after a 401 (spec §7). */
-  private async searchWithToken(
+  /** One search answer from Qualys, with a token refreshed once after a 401 (spec §7). */
+  private async fetchSearch(
     context: RelayContext,
     url: string,
     params: Record<string, string>,
     budget: Budget,
-  ): Promise<AxiosResponse<string>> {
+    subscriptionId: string,
+    turn: RequestTurn,
+    progress: SearchProgress,
+  ): Promise<SearchAnswer> {
     const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
-    // A token fetch is shared by concurrent searches (single flight), so one
-    // search being abandoned must not abort it for the others.
-    const fetchToken = () => this.fetchToken(context, budget.unsignalled());
-    const onLookup = this.observer ? (result: TokenLookup) => this.observer?.tokenLookup(result) : undefined;
-    for (let attempt = 0; ; attempt++) {
-      const token = await this.tokens.get(key, fetchToken, onLookup);
-      const response = await this.send(context, budget, 'search', (signal) =>
-        // The axios instance itself, not HttpService.get(): its Observable wrapper
-        // cancels a per-call CancelToken after every answer, building a
-        // CanceledError with a stack trace each time (~3% CPU under load, bench/).
-        this.http.axiosRef.get<string>(url, {
-          params,
-          headers: {
-            Authorization: `Bearer ${token}`,
-            Accept: 'application/json',
-            'User-Agent': QUALYS_USER_AGENT,
-          },
-          ...this.requestOptions(signal),
-        }),
-      );
-      if (response.status === 401 && attempt === 0) {
+    for (let refreshed = false; ; refreshed = true) {
+      const token = await this.token(context, budget);
+      const response = await this.callInSlot(context, url, params, token, budget, subscriptionId, turn, progress);
+      if (response.status === 401 && !refreshed) {
         this.tokens.invalidate(key, token);
         continue;
       }
-      if (response.status >= 200 && response.status < 300) return response;
-      if (response.status === 400 || response.status === 404) return response;
-      throw errorForStatus(response.status, response.data);
+      const pageSize = Number(params.pageSize);
+      if (isNothingFound(response.status)) return { pageSize, eventsJson: '[]', events: [] };
+      if (!isSuccess(response.status)) throw errorForStatus(response.status, response.data);
+      return { pageSize, eventsJson: response.data, events: parseEventsArray(response.data) };
     }
   }
 
-  /** `POST /auth`, properly form-encoded; the body of a 2xx is the token. */
+  /**
+   * Spec §9: one search call in a slot of the subscription. A concurrency
+   * refusal goes back to the head of the queue without using a retry; a rate
+   * refusal waits when the wait fits, else blocks the subscription until the
+   * window reopens; 503 and other refusals are retried with back-off (§7).
+   */
+  private async callInSlot(
+    context: RelayContext,
+    url: string,
+    params: Record<string, string>,
+    token: string,
+    budget: Budget,
+    subscriptionId: string,
+    turn: RequestTurn,
+    progress: SearchProgress,
+  ): Promise<AxiosResponse<string>> {
+    const { scheduler } = this.limits;
+    let retry = 0;
+    let front = false;
+    for (;;) {
+      if (budget.remaining() <= 0) throw connectionError(context.apiUrl);
+      const grant = await this.slot(subscriptionId, turn, budget, front, progress);
+      let response: AxiosResponse<string>;
+      try {
+        response = await this.call(context, budget, 'search', (signal) =>
+          // The axios instance itself, not HttpService.get(): its Observable wrapper
+          // cancels a per-call CancelToken after every answer, building a
+          // CanceledError with a stack trace each time (~3% CPU under load, bench/).
+          this.http.axiosRef.get<string>(url, {
+            params,
+            headers: {
+              Authorization: `Bearer ${token}`,
+              Accept: 'application/json',
+              'User-Agent': QUALYS_USER_AGENT,
+            },
+            ...this.requestOptions(signal),
+          }),
+        );
+      } finally {
+        grant.release();
+      }
+      const limits = readLimitHeaders(response.headers, this.config.concurrency);
+      const kind = this.learn(subscriptionId, response.status, limits, grant.probe);
+      if (!isRetryableStatus(response.status) && kind === undefined) return response;
+      if (kind === 'concurrency') {
+        scheduler.refusedForConcurrency(subscriptionId);
+        front = true;
+        continue;
+      }
+      front = false;
+      if (kind === 'rate') {
+        const block = budgetBlock(limits);
+        if (retry < this.config.retries && !block.probe && block.forMs + 100 < budget.remaining()) {
+          progress.waitingForLimits = true;
+          await sleep(block.forMs, budget.signal);
+          progress.waitingForLimits = false;
+          retry++;
+          continue;
+        }
+        // Spec §9: the budget is spent; no call of this subscription until the window reopens.
+        await this.limits.stores.gate.block(subscriptionId, block.forMs, block.probe, this.probeLeaseMs());
+        throw rateLimitReached(block.forMs);
+      }
+      if (retry >= this.config.retries) return response;
+      const wait = retryDelayMs(retry, response.headers);
+      // A wait that would leave no time for the call itself is not worth it.
+      if (wait + 100 >= budget.remaining()) return response;
+      await sleep(wait, budget.signal);
+      retry++;
+    }
+  }
+
+  /** Waits for a slot; a spent budget answers at once (spec §9). */
+  private async slot(
+    subscriptionId: string,
+    turn: RequestTurn,
+    budget: Budget,
+    front: boolean,
+    progress: SearchProgress,
+  ) {
+    progress.waitingForLimits = true;
+    try {
+      return await this.limits.scheduler.acquire(subscriptionId, turn, budget.signal, front);
+    } catch (error) {
+      if (error instanceof BudgetSpentError) throw rateLimitReached(error.retryInMs);
+      if (error instanceof SlotWaitAbortedError) throw new RelayError(ErrorCode.CONNECTION, error.message);
+      throw error;
+    } finally {
+      progress.waitingForLimits = false;
+    }
+  }
+
+  /**
+   * What an answer says about the subscription (spec §9): its concurrency
+   * limit, and whether its rate budget is spent. Returns the kind of refusal
+   * for a refused call (429/409), else undefined.
+   */
+  private learn(
+    subscriptionId: string,
+    status: number,
+    limits: LimitHeaders,
+    probe: boolean,
+  ): RefusalKind | undefined {
+    const { scheduler, stores } = this.limits;
+    if (limits.concurrencyLimit !== undefined) scheduler.learnLimit(subscriptionId, limits.concurrencyLimit);
+    if (limits.remaining !== undefined) this.observer?.budgetRemaining(subscriptionId, limits.remaining);
+    if (status === 429 || status === 409) {
+      const kind = refusalKind(status, limits);
+      this.observer?.refusal(kind);
+      return kind === 'other' ? undefined : kind;
+    }
+    if (!isSuccess(status) && !isNothingFound(status)) return undefined;
+    scheduler.answered(subscriptionId);
+    if (limits.remaining === 0) {
+      const block = budgetBlock(limits);
+      void stores.gate.block(subscriptionId, block.forMs, block.probe, this.probeLeaseMs());
+    } else if (probe) {
+      void stores.gate.clear(subscriptionId);
+    }
+    return undefined;
+  }
+
+  /** How long one probe call may take before another caller may probe instead. */
+  private probeLeaseMs(): number {
+    return this.config.timeoutMs + 1000;
+  }
+
+  /** `POST /auth`, properly form-encoded; the body of a 2xx is the token. Exempt from the limits (spec §9). */
   private async fetchToken(context: RelayContext, budget: Budget): Promise<string> {
     const form = new URLSearchParams({
       username: context.credentials.user,
       password: context.credentials.pass,
       token: 'true',
     });
-    const response = await this.send(context, budget, 'auth', (signal) =>
-      this.http.axiosRef.post<string>(`${context.apiUrl}/auth`, form.toString(), {
-        headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'User-Agent': QUALYS_USER_AGENT,
-        },
-        ...this.requestOptions(signal),
-      }),
-    );
-    if (response.status < 200 || response.status >= 300) {
-      throw errorForStatus(response.status, response.data);
+    for (let retry = 0; ; retry++) {
+      if (budget.remaining() <= 0) throw connectionError(context.apiUrl);
+      const response = await this.call(context, budget, 'auth', (signal) =>
+        this.http.axiosRef.post<string>(`${context.apiUrl}/auth`, form.toString(), {
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'User-Agent': QUALYS_USER_AGENT,
+          },
+          ...this.requestOptions(signal),
+        }),
+      );
+      if (isSuccess(response.status)) {
+        const token = response.data.trim();
+        if (token === '') throw unexpectedResponse('the authentication answer carried no token');
+        return token;
+      }
+      const wait = retryDelayMs(retry, response.headers);
+      const retryable = isRetryableStatus(response.status) && retry < this.config.retries;
+      // A wait that would leave no time for the call itself is not worth it.
+      if (!retryable || wait + 100 >= budget.remaining()) throw errorForStatus(response.status, response.data);
+      await sleep(wait, budget.signal);
     }
-    const token = response.data.trim();
-    if (token === '') throw unexpectedResponse('the authentication answer carried no token');
-    return token;
   }
 
-  /**
-   * Sends one call, retrying 429/503 a bounded number of times when the wait
-   * Qualys asks for still fits the budget (spec §7).
-   */
-  private async send(
+  /** One HTTP call within the budget and the per-call timeout; a transport failure becomes a `RelayError`. */
+  private async call(
     context: RelayContext,
     budget: Budget,
     operation: QualysOperation,
-    call: (signal: AbortSignal) => Promise<AxiosResponse<string>>,
+    send: (signal: AbortSignal) => Promise<AxiosResponse<string>>,
   ): Promise<AxiosResponse<string>> {
-    for (let retry = 0; ; retry++) {
-      if (budget.remaining() <= 0) throw errorForTransportFailure(undefined, context.apiUrl);
-      const started = performance.now();
-      const attempt = callSignal(
-        Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())),
-        budget.signal,
-      );
-      let response: AxiosResponse<string>;
-      try {
-        response = await call(attempt.signal);
-      } catch (error) {
-        const relayError = errorForTransportFailure(error, context.apiUrl);
-        const outcome = relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
-        this.observer?.call(operation, outcome, (performance.now() - started) / 1000);
-        throw relayError;
-      } finally {
-        attempt.release();
-      }
+    const started = performance.now();
+    const attempt = callSignal(Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())), budget.signal);
+    try {
+      const response = await send(attempt.signal);
       this.observer?.call(operation, outcomeOf(operation, response.status), (performance.now() - started) / 1000);
-      if (!isRetryableStatus(response.status) || retry >= this.config.retries) return response;
-      const wait = retryDelayMs(retry, response.headers);
-      // A wait that would leave no time for the call itself is not worth it.
-      if (wait + 100 >= budget.remaining()) return response;
-      await sleep(wait, budget.signal);
+      return response;
+    } catch (error) {
+      const relayError = errorForTransportFailure(error, context.apiUrl);
+      const outcome = relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
+      this.observer?.call(operation, outcome, (performance.now() - started) / 1000);
+      throw relayError;
+    } finally {
+      attempt.release();
     }
   }
 
@@ -247,7 +433,7 @@ export class QualysClient {
   }
 }
 
-function parseEvents(body: string): QualysEvent[] {
+function parseEventsArray(body: string): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -255,9 +441,17 @@ function parseEvents(body: string): QualysEvent[] {
     throw unexpectedResponse('the events answer is not valid JSON');
   }
   if (!Array.isArray(parsed)) throw unexpectedResponse('the events answer is not a JSON array');
-  return parsed.filter(
+  return parsed;
+}
+
+function onlyObjects(events: readonly unknown[]): QualysEvent[] {
+  return events.filter(
     (event): event is QualysEvent => typeof event === 'object' && event !== null && !Array.isArray(event),
   );
+}
+
+function eventsOf(answer: SearchAnswer): QualysEvent[] {
+  return onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson));
 }
 
 /**
@@ -283,6 +477,47 @@ function callSignal(ms: number, caller?: AbortSignal): { signal: AbortSignal; re
       caller?.removeEventListener('abort', onCallerAbort);
     },
   };
+}
+
+/** One signal that aborts when either does; released when the search ends (see `callSignal`). */
+function linkSignals(a: AbortSignal, b?: AbortSignal): { signal: AbortSignal; release(): void } {
+  if (b === undefined) return { signal: a, release: () => undefined };
+  const controller = new AbortController();
+  const onA = (): void => controller.abort(a.reason);
+  const onB = (): void => controller.abort(b.reason);
+  if (a.aborted) onA();
+  else if (b.aborted) onB();
+  else {
+    a.addEventListener('abort', onA, { once: true });
+    b.addEventListener('abort', onB, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    release: () => {
+      a.removeEventListener('abort', onA);
+      b.removeEventListener('abort', onB);
+    },
+  };
+}
+
+/** `promise`, or the error `onAbort` makes as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 /** Waits `ms`, or less when `signal` aborts (the next budget check then stops). */

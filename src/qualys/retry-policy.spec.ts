@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { isRetryableStatus, retryDelayMs } from './retry-policy.js';
 
 describe('retry policy (spec §7)', () => {
-  it('retries 429 and 503 only', () => {
-    expect([400, 401, 403, 404, 429, 500, 502, 503].filter(isRetryableStatus)).toEqual([429, 503]);
+  it('retries 429, 409 and 503 only', () => {
+    expect([400, 401, 403, 404, 409, 429, 500, 502, 503].filter(isRetryableStatus)).toEqual([409, 429, 503]);
   });
 
   it('prefers X-RateLimit-ToWait-Sec over Retry-After', () => {

@@ -1,6 +1,6 @@
-/** Statuses that are worth retrying (spec §7): rate limited or briefly down. */
+/** Statuses that are worth retrying (spec §7, §9): rate limited (409 on the classic API) or briefly down. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 503;
+  return status === 429 || status === 409 || status === 503;
 }
 
 const BASE_BACKOFF_MS = 250;

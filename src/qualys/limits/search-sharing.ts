@@ -1,0 +1,177 @@
+import type { InflightStore, ResultStore } from './limit-stores.js';
+
+/** Where one search's answer may be shared: its credentials and the search itself (keyed HMACs). */
+export interface SearchIdentity {
+  credentialsId: string;
+  /** Filter, state and page: the cache key (spec §9: any page size that covers the request). */
+  searchId: string;
+  /** Filter, state, page size and page: the coalescing key. */
+  searchKey: string;
+}
+
+/** A search answer as Qualys sent it: the page size asked for and the JSON array text. */
+export interface SearchAnswer {
+  pageSize: number;
+  eventsJson: string;
+  /** The array already parsed, when the answer did not come from a store. */
+  events?: unknown[];
+}
+
+/** What a search was doing, for the request deadline's error code (spec §9). */
+export interface SearchProgress {
+  waitingForLimits: boolean;
+}
+
+export type CacheLookup = 'hit' | 'miss' | 'coalesced';
+
+/** The caller stopped waiting for a shared search (its signal aborted). */
+export class SharedSearchLeftError extends Error {
+  override readonly name = 'SharedSearchLeftError';
+  constructor(readonly waitingForLimits: boolean) {
+    super('left a shared search');
+  }
+}
+
+interface Shared {
+  readonly promise: Promise<SearchAnswer>;
+  readonly controller: AbortController;
+  readonly progress: SearchProgress;
+  joiners: number;
+}
+
+/**
+ * Spec §9 coalescing and result cache. Identical searches in flight (same
+ * credentials, filter, state, page size, page) share one call, within this
+ * process through one promise and across replicas through the in-flight
+ * store; answers are cached per credentials, so two users never share one.
+ * The client has fetched the caller's token before it gets here: a wrong
+ * password never joins or reads anything.
+ */
+export class SearchSharing {
+  private readonly inflight = new Map<string, Shared>();
+
+  constructor(
+    private readonly results: ResultStore,
+    private readonly replicas: InflightStore,
+    private readonly ttlMs: number,
+    private readonly onLookup?: (result: CacheLookup) => void,
+  ) {}
+
+  get cacheEnabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
+  /**
+   * A cached answer that covers `pageSize`: fetched with at least that page
+   * size, or complete (fewer events than its page size). First n events.
+   */
+  async cached(identity: SearchIdentity, pageSize: number): Promise<unknown[] | undefined> {
+    if (!this.cacheEnabled) return undefined;
+    const entry = await this.results.get(identity.credentialsId, identity.searchId);
+    const events = entry === undefined ? undefined : parseArray(entry.eventsJson);
+    if (entry === undefined || events === undefined) return undefined;
+    if (entry.pageSize < pageSize && events.length >= entry.pageSize) return undefined;
+    this.onLookup?.('hit');
+    return events.length > pageSize ? events.slice(0, pageSize) : events;
+  }
+
+  /**
+   * Runs `fetch` once for every identical search asking meanwhile, here and
+   * on other replicas, and caches its answer. The shared call is aborted
+   * only when every caller has left; a caller whose `signal` aborts leaves
+   * at once with `SharedSearchLeftError`.
+   */
+  share(
+    identity: SearchIdentity,
+    signal: AbortSignal | undefined,
+    fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
+    budgetMs: number,
+  ): Promise<SearchAnswer> {
+    const key = `${identity.credentialsId}:${identity.searchKey}`;
+    let shared = this.inflight.get(key);
+    if (shared === undefined) {
+      this.onLookup?.('miss');
+      const controller = new AbortController();
+      const progress: SearchProgress = { waitingForLimits: false };
+      const promise = this.fetchOnce(identity, controller.signal, progress, fetch, budgetMs).finally(() =>
+        this.inflight.delete(key),
+      );
+      shared = { promise, controller, progress, joiners: 0 };
+      this.inflight.set(key, shared);
+    } else {
+      this.onLookup?.('coalesced');
+    }
+    return this.join(shared, signal);
+  }
+
+  /** Across replicas: the owner of the search calls Qualys; the others wait for its cached answer. */
+  private async fetchOnce(
+    identity: SearchIdentity,
+    signal: AbortSignal,
+    progress: SearchProgress,
+    fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
+    budgetMs: number,
+  ): Promise<SearchAnswer> {
+    const { credentialsId, searchKey } = identity;
+    const owner = !this.cacheEnabled || (await this.replicas.claim(credentialsId, searchKey, budgetMs));
+    if (!owner) {
+      // Another replica's call may itself be waiting for a slot or the budget.
+      progress.waitingForLimits = true;
+      await this.replicas.finished(credentialsId, searchKey, budgetMs, signal);
+      progress.waitingForLimits = false;
+      const entry = await this.results.get(credentialsId, identity.searchId);
+      if (entry !== undefined && parseArray(entry.eventsJson) !== undefined) return entry;
+      // The owner failed or vanished (errors are never cached): search ourselves.
+    }
+    try {
+      const answer = await fetch(signal, progress);
+      if (this.cacheEnabled) {
+        const { pageSize, eventsJson } = answer;
+        await this.results.set(credentialsId, identity.searchId, { pageSize, eventsJson }, this.ttlMs);
+      }
+      return answer;
+    } finally {
+      if (owner && this.cacheEnabled) await this.replicas.finish(credentialsId, searchKey);
+    }
+  }
+
+  private join(shared: Shared, signal: AbortSignal | undefined): Promise<SearchAnswer> {
+    shared.joiners++;
+    const leave = (): void => {
+      if (--shared.joiners === 0) shared.controller.abort();
+    };
+    if (signal === undefined) return shared.promise.finally(leave);
+    if (signal.aborted) {
+      leave();
+      return Promise.reject(new SharedSearchLeftError(shared.progress.waitingForLimits));
+    }
+    return new Promise<SearchAnswer>((resolve, reject) => {
+      const onAbort = (): void => {
+        leave();
+        reject(new SharedSearchLeftError(shared.progress.waitingForLimits));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (answer) => {
+          signal.removeEventListener('abort', onAbort);
+          leave();
+          resolve(answer);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          leave();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+}
+
+function parseArray(json: string): unknown[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

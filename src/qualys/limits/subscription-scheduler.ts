@@ -1,0 +1,424 @@
+import type { SlotLease, SubscriptionGate } from './limit-stores.js';
+
+/** A held slot of a subscription: the right to send one call to Qualys. */
+export interface SlotGrant {
+  /** This call is the one probe after a guessed budget block (spec §9). */
+  readonly probe: boolean;
+  /** Frees the slot for the next call (idempotent). */
+  release(): void;
+}
+
+/**
+ * The relay request a call belongs to. Requests of one subscription take
+ * turns (round-robin), so a 200-observable request cannot starve a
+ * 1-observable one (spec §9). Any object works; identity is what counts.
+ */
+export type RequestTurn = object;
+
+/** The subscription's rate budget is spent: no call before `retryInMs` has passed. */
+export class BudgetSpentError extends Error {
+  override readonly name = 'BudgetSpentError';
+  constructor(readonly retryInMs: number) {
+    super('the subscription rate budget is spent');
+  }
+}
+
+/** The caller stopped waiting for a slot (its signal aborted). */
+export class SlotWaitAbortedError extends Error {
+  override readonly name = 'SlotWaitAbortedError';
+  constructor() {
+    super('stopped waiting for a Qualys slot');
+  }
+}
+
+/** Observes queue depth for metrics. */
+export interface SchedulerObserver {
+  /** Calls waiting for a slot went up (+1) or down (-1). */
+  queueDepth(delta: 1 | -1): void;
+}
+
+export interface SchedulerOptions {
+  /** `QUALYS_CONCURRENCY`: calls in flight in this process, all subscriptions together. */
+  globalCap: number;
+  /** `QUALYS_SUBSCRIPTION_CONCURRENCY`: a subscription's limit until Qualys says otherwise. */
+  defaultLimit: number;
+  /** How long a slot lease lives in the shared store (longer than any one call). */
+  leaseMs: number;
+  observer?: SchedulerObserver;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Spec §9: learned limits expire after an idle hour. */
+export const LEARNED_LIMIT_IDLE_MS = 60 * 60 * 1000;
+/** While another replica holds the slots, look again at least this often (a missed wake-up costs no more). */
+const RELEASE_POLL_MS = 250;
+/** Back-off after a concurrency refusal (someone else holds the subscription's slots), doubling to a second. */
+const REFUSAL_PAUSE_MS = 50;
+const MAX_REFUSAL_PAUSE_MS = 1000;
+/** Subscriptions kept before idle ones are swept. */
+const SWEEP_ABOVE = 256;
+
+interface Ticket {
+  readonly turn: RequestTurn;
+  readonly signal?: AbortSignal;
+  resolve(grant: SlotGrant): void;
+  reject(error: Error): void;
+  /** Set once the ticket left the queue for good (granted, refused or abandoned). */
+  settled: boolean;
+  /** The gate is being asked for this ticket. */
+  entering: boolean;
+  onAbort?: () => void;
+}
+
+interface RequestQueue {
+  readonly turn: RequestTurn;
+  readonly tickets: Ticket[];
+}
+
+/** One subscription's queue: requests in rotation, each with its own calls in order. */
+class Subscription {
+  limit: number;
+  /** Slots held or being asked for by this process. */
+  running = 0;
+  pending = 0;
+  lastUsed: number;
+  pausedUntil = 0;
+  consecutiveRefusals = 0;
+  waitingForRelease = false;
+  timer: NodeJS.Timeout | undefined;
+  private readonly queues: RequestQueue[] = [];
+  private readonly byTurn = new Map<RequestTurn, RequestQueue>();
+  private cursor = 0;
+
+  constructor(
+    readonly id: string,
+    limit: number,
+    now: number,
+  ) {
+    this.limit = limit;
+    this.lastUsed = now;
+  }
+
+  push(ticket: Ticket, front: boolean): void {
+    let queue = this.byTurn.get(ticket.turn);
+    if (queue === undefined) {
+      queue = { turn: ticket.turn, tickets: [] };
+      this.byTurn.set(ticket.turn, queue);
+      // A request back at the head (a refused call) takes the next turn; a new one waits for its turn.
+      if (front) this.queues.splice(this.cursor, 0, queue);
+      else this.queues.push(queue);
+    }
+    if (front) queue.tickets.unshift(ticket);
+    else queue.tickets.push(ticket);
+    this.pending++;
+  }
+
+  /** The next call, taking requests in turn. */
+  take(): Ticket | undefined {
+    if (this.queues.length === 0) return undefined;
+    this.cursor %= this.queues.length;
+    const queue = this.queues[this.cursor];
+    const ticket = queue.tickets.shift();
+    this.pending--;
+    if (queue.tickets.length === 0) this.dropQueue(this.cursor);
+    else this.cursor = (this.cursor + 1) % this.queues.length;
+    return ticket;
+  }
+
+  remove(ticket: Ticket): boolean {
+    const queue = this.byTurn.get(ticket.turn);
+    const index = queue?.tickets.indexOf(ticket) ?? -1;
+    if (queue === undefined || index < 0) return false;
+    queue.tickets.splice(index, 1);
+    this.pending--;
+    if (queue.tickets.length === 0) this.dropQueue(this.queues.indexOf(queue));
+    return true;
+  }
+
+  drain(): Ticket[] {
+    const tickets = this.queues.flatMap((queue) => queue.tickets);
+    this.queues.length = 0;
+    this.byTurn.clear();
+    this.cursor = 0;
+    this.pending = 0;
+    return tickets;
+  }
+
+  private dropQueue(index: number): void {
+    const [queue] = this.queues.splice(index, 1);
+    this.byTurn.delete(queue.turn);
+    if (index < this.cursor) this.cursor--;
+    if (this.queues.length > 0) this.cursor %= this.queues.length;
+    else this.cursor = 0;
+  }
+}
+
+/**
+ * Spec §9: one queue per Qualys subscription (API URL + user). At most
+ * `limit` calls of a subscription are in flight — the limit starts at
+ * `QUALYS_SUBSCRIPTION_CONCURRENCY` and follows the concurrency header of
+ * every answer — and at most `QUALYS_CONCURRENCY` calls in all.
+ * Subscriptions never wait for each other; within one, requests take turns.
+ *
+ * Why not p-queue or p-limit: neither rotates between requests inside one
+ * queue, nor asks an external store (Redis, shared by replicas) before
+ * starting a task. The slots themselves live behind `SubscriptionGate`.
+ */
+export class SubscriptionScheduler {
+  private readonly subscriptions = new Map<string, Subscription>();
+  /** Subscriptions with calls waiting, in the order they get their turn. */
+  private readonly ready = new Set<Subscription>();
+  private globalRunning = 0;
+  private pumping = false;
+  private closed = false;
+  private readonly lifetime = new AbortController();
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly gate: SubscriptionGate,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  /**
+   * Waits for a slot of `subscriptionId`. Rejects with `BudgetSpentError` at
+   * once while the subscription's budget is spent, and with
+   * `SlotWaitAbortedError` when `signal` aborts first. `front` puts the call
+   * back at the head of its request's queue (a call Qualys refused for
+   * concurrency, spec §9).
+   */
+  acquire(
+    subscriptionId: string,
+    turn: RequestTurn,
+    signal?: AbortSignal,
+    front = false,
+  ): Promise<SlotGrant> {
+    if (signal?.aborted) return Promise.reject(new SlotWaitAbortedError());
+    const subscription = this.subscription(subscriptionId);
+    return new Promise<SlotGrant>((resolve, reject) => {
+      const ticket: Ticket = { turn, signal, resolve, reject, settled: false, entering: false };
+      if (signal !== undefined) {
+        ticket.onAbort = () => this.abandon(subscription, ticket);
+        signal.addEventListener('abort', ticket.onAbort, { once: true });
+      }
+      subscription.push(ticket, front);
+      this.options.observer?.queueDepth(1);
+      this.ready.add(subscription);
+      this.pump();
+    });
+  }
+
+  /** What Qualys said the subscription's concurrency limit is (already clamped). */
+  learnLimit(subscriptionId: string, limit: number): void {
+    const subscription = this.subscriptions.get(subscriptionId);
+    if (subscription === undefined || subscription.limit === limit) return;
+    subscription.limit = limit;
+    this.pump();
+  }
+
+  /** A call went through: the subscription is not crowded by someone else. */
+  answered(subscriptionId: string): void {
+    const subscription = this.subscriptions.get(subscriptionId);
+    if (subscription !== undefined) subscription.consecutiveRefusals = 0;
+  }
+
+  /**
+   * Qualys refused a call for concurrency although this process held fewer
+   * slots than the limit: someone else uses the subscription. Pause it
+   * briefly (doubling up to a second) rather than hammering Qualys; the
+   * request's deadline bounds the whole loop.
+   */
+  refusedForConcurrency(subscriptionId: string): void {
+    const subscription = this.subscriptions.get(subscriptionId);
+    if (subscription === undefined) return;
+    const pause = Math.min(MAX_REFUSAL_PAUSE_MS, REFUSAL_PAUSE_MS * 2 ** subscription.consecutiveRefusals);
+    subscription.consecutiveRefusals++;
+    subscription.pausedUntil = this.now() + Math.round(pause * (0.5 + this.random() / 2));
+  }
+
+  /** The subscription's current concurrency limit (for tests and metrics). */
+  limitOf(subscriptionId: string): number {
+    return this.subscriptions.get(subscriptionId)?.limit ?? this.options.defaultLimit;
+  }
+
+  /** Stops timers and wake-up waits; waiting calls are rejected. */
+  close(): void {
+    this.closed = true;
+    this.lifetime.abort();
+    for (const subscription of this.subscriptions.values()) {
+      clearTimeout(subscription.timer);
+      for (const ticket of subscription.drain()) this.settle(ticket, new SlotWaitAbortedError());
+    }
+    this.ready.clear();
+  }
+
+  private subscription(id: string): Subscription {
+    const now = this.now();
+    let subscription = this.subscriptions.get(id);
+    if (subscription === undefined) {
+      if (this.subscriptions.size >= SWEEP_ABOVE) this.sweep(now);
+      subscription = new Subscription(id, this.options.defaultLimit, now);
+      this.subscriptions.set(id, subscription);
+    } else if (this.idle(subscription, now)) {
+      // Spec §9: a subscription unused for an hour starts again from the default.
+      subscription.limit = this.options.defaultLimit;
+      subscription.consecutiveRefusals = 0;
+    }
+    subscription.lastUsed = now;
+    return subscription;
+  }
+
+  private idle(subscription: Subscription, now: number): boolean {
+    return (
+      subscription.running === 0 &&
+      subscription.pending === 0 &&
+      now - subscription.lastUsed > LEARNED_LIMIT_IDLE_MS
+    );
+  }
+
+  private sweep(now: number): void {
+    for (const [id, subscription] of this.subscriptions) {
+      if (this.idle(subscription, now)) {
+        clearTimeout(subscription.timer);
+        this.subscriptions.delete(id);
+      }
+    }
+  }
+
+  /** Starts every call that may start now, taking subscriptions in turn. */
+  private pump(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    try {
+      let started = true;
+      while (started && this.globalRunning < this.options.globalCap) {
+        started = false;
+        for (const subscription of [...this.ready]) {
+          if (this.globalRunning >= this.options.globalCap) break;
+          if (subscription.pending === 0) {
+            this.ready.delete(subscription);
+            continue;
+          }
+          if (!this.mayStart(subscription)) continue;
+          const ticket = subscription.take();
+          if (ticket === undefined) continue;
+          this.options.observer?.queueDepth(-1);
+          // To the back of the rotation: the other subscriptions go next.
+          this.ready.delete(subscription);
+          if (subscription.pending > 0) this.ready.add(subscription);
+          this.start(subscription, ticket);
+          started = true;
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private mayStart(subscription: Subscription): boolean {
+    if (subscription.running >= subscription.limit || subscription.waitingForRelease) return false;
+    const wait = subscription.pausedUntil - this.now();
+    if (wait <= 0) return true;
+    if (subscription.timer === undefined) {
+      subscription.timer = setTimeout(() => {
+        subscription.timer = undefined;
+        this.pump();
+      }, wait);
+      subscription.timer.unref();
+    }
+    return false;
+  }
+
+  private start(subscription: Subscription, ticket: Ticket): void {
+    subscription.running++;
+    this.globalRunning++;
+    ticket.entering = true;
+    this.gate
+      .enter(subscription.id, subscription.limit, this.options.leaseMs)
+      .then(
+        (answer) => {
+          ticket.entering = false;
+          if (answer.kind === 'granted') {
+            this.grant(subscription, ticket, answer.lease, answer.probe);
+            return;
+          }
+          this.unhold(subscription);
+          if (answer.kind === 'full') {
+            // Another replica holds the slots: back to the head, and look again when one is freed.
+            if (!ticket.settled) this.requeue(subscription, ticket);
+            this.awaitRelease(subscription);
+          } else {
+            // Spec §9: while the budget is spent, every waiting call answers at once.
+            const spent = new BudgetSpentError(answer.retryInMs);
+            this.settle(ticket, spent);
+            for (const waiting of subscription.drain()) {
+              this.options.observer?.queueDepth(-1);
+              this.settle(waiting, spent);
+            }
+            this.ready.delete(subscription);
+          }
+        },
+        () => {
+          // The gate never rejects by contract; if it does, the call goes without a shared slot.
+          ticket.entering = false;
+          this.grant(subscription, ticket, undefined, false);
+        },
+      )
+      .finally(() => this.pump());
+  }
+
+  private grant(subscription: Subscription, ticket: Ticket, lease: SlotLease | undefined, probe: boolean): void {
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.unhold(subscription);
+      subscription.lastUsed = this.now();
+      void lease?.release();
+      this.pump();
+    };
+    if (ticket.settled) {
+      release(); // abandoned while the gate was asked
+      return;
+    }
+    this.settle(ticket, { probe, release });
+  }
+
+  private unhold(subscription: Subscription): void {
+    subscription.running--;
+    this.globalRunning--;
+  }
+
+  private requeue(subscription: Subscription, ticket: Ticket): void {
+    subscription.push(ticket, true);
+    this.options.observer?.queueDepth(1);
+    this.ready.add(subscription);
+  }
+
+  private awaitRelease(subscription: Subscription): void {
+    if (subscription.waitingForRelease) return;
+    subscription.waitingForRelease = true;
+    void this.gate.released(subscription.id, RELEASE_POLL_MS, this.lifetime.signal).then(() => {
+      subscription.waitingForRelease = false;
+      this.pump();
+    });
+  }
+
+  private abandon(subscription: Subscription, ticket: Ticket): void {
+    if (ticket.settled) return;
+    if (!ticket.entering && subscription.remove(ticket)) this.options.observer?.queueDepth(-1);
+    this.settle(ticket, new SlotWaitAbortedError());
+  }
+
+  private settle(ticket: Ticket, outcome: SlotGrant | Error): void {
+    if (ticket.settled) return;
+    ticket.settled = true;
+    if (ticket.onAbort !== undefined) ticket.signal?.removeEventListener('abort', ticket.onAbort);
+    if (outcome instanceof Error) ticket.reject(outcome);
+    else ticket.resolve(outcome);
+  }
+}
