@@ -1,0 +1,143 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  abortListeners,
+  activeTimers,
+  settlesWithin,
+  sleep,
+} from '../../../test/support/timing.js';
+import type { GateAnswer, SlotLease } from './limit-stores.js';
+import { MemoryGate } from './memory-gate.js';
+
+const SUB = 'subscription-1';
+const LEASE_MS = 10_000;
+
+function leaseOf(answer: GateAnswer): SlotLease {
+  if (answer.kind !== 'granted') throw new Error(`expected a grant, got ${JSON.stringify(answer)}`);
+  return answer.lease;
+}
+
+/** The answer without the lease object, for whole-value comparisons. */
+function shape(answer: GateAnswer): unknown {
+  return answer.kind === 'granted' ? { kind: 'granted', probe: answer.probe } : answer;
+}
+
+describe('MemoryGate (spec §9 slots and budget in one process)', () => {
+  it('grants `limit` slots, then answers full until one is released', async () => {
+    const gate = new MemoryGate();
+    const first = leaseOf(await gate.enter(SUB, 2, LEASE_MS));
+    leaseOf(await gate.enter(SUB, 2, LEASE_MS));
+    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'full' });
+    // Another subscription never waits for this one.
+    expect(shape(await gate.enter('subscription-2', 2, LEASE_MS))).toEqual({
+      kind: 'granted',
+      probe: false,
+    });
+
+    await first.release();
+    await first.release(); // idempotent: frees one slot, not two
+    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'full' });
+  });
+
+  it('applies the limit passed on each call (Qualys headers move it up or down)', async () => {
+    const gate = new MemoryGate();
+    leaseOf(await gate.enter(SUB, 2, LEASE_MS));
+    leaseOf(await gate.enter(SUB, 2, LEASE_MS));
+    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(shape(await gate.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+  });
+
+  it('frees the slot of an expired lease', async () => {
+    const gate = new MemoryGate();
+    leaseOf(await gate.enter(SUB, 1, 100));
+    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    await sleep(150);
+    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+  });
+
+  it('blocks for the given time, then lets calls flow without a probe', async () => {
+    const gate = new MemoryGate();
+    await gate.block(SUB, 300, false, 1000);
+    const answer = await gate.enter(SUB, 2, LEASE_MS);
+    expect(answer.kind).toBe('blocked');
+    const retryInMs = answer.kind === 'blocked' ? answer.retryInMs : -1;
+    expect(retryInMs).toBeGreaterThan(200);
+    expect(retryInMs).toBeLessThanOrEqual(300);
+    await sleep(320);
+    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+  });
+
+  it('after a guessed block grants exactly one probe and keeps the others blocked until clear', async () => {
+    const gate = new MemoryGate();
+    await gate.block(SUB, 100, true, 5000);
+    expect((await gate.enter(SUB, 2, LEASE_MS)).kind).toBe('blocked');
+    await sleep(130);
+    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    const other = await gate.enter(SUB, 2, LEASE_MS);
+    expect(other.kind).toBe('blocked');
+    expect(other.kind === 'blocked' && other.retryInMs > 4000 && other.retryInMs <= 5000).toBe(
+      true,
+    );
+
+    await gate.clear(SUB); // the probe's answer said calls remain
+    expect(shape(await gate.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+  });
+
+  it('lets another call probe when the probe never reports back within probeLeaseMs', async () => {
+    const gate = new MemoryGate();
+    await gate.block(SUB, 0, true, 150);
+    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    expect((await gate.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
+    await sleep(180);
+    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+  });
+
+  it('starts over after a new block from the probe (spent again)', async () => {
+    const gate = new MemoryGate();
+    await gate.block(SUB, 0, true, 5000);
+    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    await gate.block(SUB, 100, true, 5000);
+    expect((await gate.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
+    await sleep(130);
+    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+  });
+
+  it('does not spend the probe on a call that found the slots full', async () => {
+    const gate = new MemoryGate();
+    const holder = leaseOf(await gate.enter(SUB, 1, LEASE_MS));
+    await gate.block(SUB, 0, true, 5000);
+    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    await holder.release();
+    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+  });
+
+  describe('released()', () => {
+    it('wakes on a release of the same subscription only', async () => {
+      const gate = new MemoryGate();
+      const lease = leaseOf(await gate.enter(SUB, 1, LEASE_MS));
+      const other = leaseOf(await gate.enter('subscription-2', 1, LEASE_MS));
+      const waiting = gate.released(SUB, 10_000);
+      await other.release();
+      expect(await settlesWithin(waiting, 50)).toBe(false);
+      await lease.release();
+      expect(await settlesWithin(waiting, 50)).toBe(true);
+    });
+
+    it('resolves after maxWaitMs and on abort, never rejects, and leaves no timer or listener', async () => {
+      const gate = new MemoryGate();
+      const timersBefore = activeTimers();
+      expect(await settlesWithin(gate.released(SUB, 50), 1000)).toBe(true);
+
+      const controller = new AbortController();
+      const aborted = gate.released(SUB, 10_000, controller.signal);
+      expect(abortListeners(controller.signal)).toBe(1);
+      controller.abort();
+      expect(await settlesWithin(aborted, 50)).toBe(true);
+      expect(abortListeners(controller.signal)).toBe(0);
+
+      await expect(gate.released(SUB, 10_000, controller.signal)).resolves.toBeUndefined(); // already aborted
+      expect(activeTimers()).toBe(timersBefore);
+    });
+  });
+});

@@ -1,0 +1,140 @@
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+
+/**
+ * Names of the state behind spec §9. Every identifier is a keyed HMAC of
+ * length-prefixed parts, so a key in Redis reveals no user name, API URL,
+ * password or observable, and cannot be recomputed offline without the
+ * secret. The HMAC key is derived from `CACHE_ENCRYPTION_KEY` (or, in one
+ * process, from a random secret) with HKDF, so it never equals the secret
+ * the cache encryption keys come from.
+ *
+ * Redis keys carry hash tags: all keys of one subscription share
+ * `{s:<subscriptionId>}` and all keys of one credential set share
+ * `{c:<credentialsId>}`, so multi-key scripts run on Redis Cluster too.
+ */
+export class StateKeys {
+  /** HKDF info: the purpose and version of the derived key, so a future format derives another one. */
+  static readonly HMAC_INFO = 'qualys-relay/state-key-names/v1';
+
+  private readonly hmacKey: Buffer;
+
+  /**
+   * @param secret `CACHE_ENCRYPTION_KEY` with Redis; omitted, a random
+   *   per-process secret (in-process mode: ids never leave the process).
+   * @param prefix `REDIS_KEY_PREFIX`, the start of every Redis key and channel.
+   */
+  constructor(
+    secret: string | Buffer = randomBytes(32),
+    readonly prefix = 'qualys-relay:',
+  ) {
+    this.hmacKey = Buffer.from(
+      hkdfSync('sha256', secret, Buffer.alloc(0), StateKeys.HMAC_INFO, 32),
+    );
+  }
+
+  /** (normalised API URL, user): what Qualys limits — slots and budget. */
+  subscriptionId(apiUrl: string, user: string): string {
+    return this.mac(['subscription', normaliseApiUrl(apiUrl), user]);
+  }
+
+  /** (normalised API URL, user, password): what may see data — cache and coalescing. */
+  credentialsId(apiUrl: string, user: string, password: string): string {
+    return this.mac(['credentials', normaliseApiUrl(apiUrl), user, password]);
+  }
+
+  /**
+   * The cache key of a search: filter, state and page but not the page
+   * size, since an answer fetched with a larger page serves a smaller one.
+   */
+  searchId(filter: string | undefined, active: boolean, page: number): string {
+    return this.mac(['search', filter, active ? 'active' : 'all', String(page)]);
+  }
+
+  /** The coalescing key of a search: identical searches only, page size included. */
+  searchKey(filter: string | undefined, active: boolean, pageSize: number, page: number): string {
+    return this.mac([
+      'search-call',
+      filter,
+      active ? 'active' : 'all',
+      String(pageSize),
+      String(page),
+    ]);
+  }
+
+  /** Sorted set of the subscription's slot leases (member = lease id, score = expiry). */
+  slotsKey(subscriptionId: string): string {
+    return `${this.subscriptionTag(subscriptionId)}:slots`;
+  }
+
+  /** Hash of the subscription's budget block (end, probe mode). */
+  budgetKey(subscriptionId: string): string {
+    return `${this.subscriptionTag(subscriptionId)}:budget`;
+  }
+
+  /** The one probe call's claim after a guessed budget block. */
+  probeKey(subscriptionId: string): string {
+    return `${this.subscriptionTag(subscriptionId)}:probe`;
+  }
+
+  /** Channel on which a released slot of the subscription is announced. */
+  releasedChannel(subscriptionId: string): string {
+    return `${this.subscriptionTag(subscriptionId)}:released`;
+  }
+
+  /** A cached search answer. */
+  resultKey(credentialsId: string, searchId: string): string {
+    return `${this.credentialsTag(credentialsId)}:r:${searchId}`;
+  }
+
+  /** The owner claim of a search in flight. */
+  inflightKey(credentialsId: string, searchKey: string): string {
+    return `${this.credentialsTag(credentialsId)}:f:${searchKey}`;
+  }
+
+  /** Channel on which the owner of a search announces it is done. */
+  finishedChannel(credentialsId: string, searchKey: string): string {
+    return `${this.credentialsTag(credentialsId)}:d:${searchKey}`;
+  }
+
+  private subscriptionTag(subscriptionId: string): string {
+    return `${this.prefix}{s:${subscriptionId}}`;
+  }
+
+  private credentialsTag(credentialsId: string): string {
+    return `${this.prefix}{c:${credentialsId}}`;
+  }
+
+  /** HMAC-SHA256 (base64url) of the parts, each prefixed with its length so no two part lists collide. */
+  private mac(parts: Array<string | undefined>): string {
+    const hmac = createHmac('sha256', this.hmacKey);
+    for (const part of parts) hmac.update(lengthPrefixed(part));
+    return hmac.digest('base64url');
+  }
+}
+
+/** A 4-byte big-endian length, then the UTF-8 bytes; `undefined` is the length 0xFFFFFFFF alone, unlike ''. */
+function lengthPrefixed(part: string | undefined): Buffer {
+  const header = Buffer.alloc(4);
+  if (part === undefined) {
+    header.writeUInt32BE(0xffffffff);
+    return header;
+  }
+  const bytes = Buffer.from(part, 'utf8');
+  header.writeUInt32BE(bytes.length);
+  return Buffer.concat([header, bytes]);
+}
+
+/**
+ * Spec §9 keys subscriptions by the normalised API URL: scheme and host in
+ * lower case, default port dropped, no trailing slash. The relay context
+ * already normalises it; doing it again here is idempotent and keeps one
+ * subscription one id whatever the caller passes.
+ */
+function normaliseApiUrl(apiUrl: string): string {
+  try {
+    const url = new URL(apiUrl);
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  } catch {
+    return apiUrl;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Callers waiting for a named event (a released slot, a finished search),
+ * each until the event, its own timer or its abort signal, whichever comes
+ * first. A wait never rejects, and every path clears its timer and removes
+ * its abort listener, so thousands of waits leave nothing behind.
+ *
+ * `onFirst` / `onLast` run when a key gains its first waiter and loses its
+ * last one: the Redis stores subscribe and unsubscribe their channel there.
+ */
+export class Waiters {
+  private readonly byKey = new Map<string, Set<() => void>>();
+
+  constructor(
+    private readonly hooks: {
+      onFirst?: (key: string) => void;
+      onLast?: (key: string) => void;
+    } = {},
+  ) {}
+
+  wait(key: string, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted === true || maxWaitMs <= 0) {
+        resolve();
+        return;
+      }
+      let waiting = this.byKey.get(key);
+      const first = waiting === undefined;
+      if (waiting === undefined) {
+        waiting = new Set();
+        this.byKey.set(key, waiting);
+      }
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        const current = this.byKey.get(key);
+        if (current?.delete(done) === true && current.size === 0) {
+          this.byKey.delete(key);
+          this.hooks.onLast?.(key);
+        }
+        resolve();
+      };
+      const timer = setTimeout(done, maxWaitMs);
+      signal?.addEventListener('abort', done, { once: true });
+      waiting.add(done);
+      if (first) this.hooks.onFirst?.(key);
+    });
+  }
+
+  /** Resolves every current waiter of `key`. */
+  wake(key: string): void {
+    const waiting = this.byKey.get(key);
+    if (waiting === undefined) return;
+    for (const done of [...waiting]) done();
+  }
+}
