@@ -109,24 +109,6 @@ describe('Qualys failures as relay errors (spec §7)', () => {
     expect(relay.simulator.stats.searchCalls).toBe(callsAtAnswer); // nothing outlives the answer
   });
 
-  it('does not wait longer than the budget allows', async () => {
-    relay.simulator.injectFault({
-      on: 'search',
-      kind: 'status',
-      status: 429,
-      headers: { 'X-RateLimit-ToWait-Sec': '60' },
-    });
-    const started = Date.now();
-    expect(await observe()).toEqual(
-      envelope(
-        'too many requests',
-        'Too many requests to Qualys IOC have been made. Please try again later.',
-      ),
-    );
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(relay.simulator.stats.searchCalls).toBe(2);
-  });
-
   it('answers a persistent 503 with service unavailable', async () => {
     relay.simulator.injectFault({ on: 'search', kind: 'status', status: 503 });
     expect(await observe()).toEqual(
@@ -238,5 +220,39 @@ describe('Qualys failures as relay errors (spec §7)', () => {
         ),
       );
     });
+  });
+});
+
+describe('a rate refusal whose wait does not fit (spec §9)', () => {
+  let relay: RelayHarness;
+
+  beforeAll(async () => {
+    relay = await startRelayHarness({ env: { QUALYS_BUDGET_MS: '3000' } });
+  });
+  afterAll(() => relay.close());
+
+  it('answers at once that the budget is spent, and sends nothing more while it is', async () => {
+    relay.simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 429,
+      headers: { 'X-RateLimit-ToWait-Sec': '60' },
+    });
+    const observe = async () =>
+      (
+        await request(relay.url)
+          .post('/observe/observables')
+          .set('Authorization', `Bearer ${await relay.token()}`)
+          .send([{ type: 'md5', value: V.md5 }])
+          .expect(200)
+      ).body as unknown;
+    const started = Date.now();
+    const spent = envelope('too many requests', 'Qualys IOC API rate limit reached; try again in 60 seconds.');
+    expect(await observe()).toEqual(spent);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(relay.simulator.stats.searchCalls).toBe(2);
+    relay.simulator.clearFaults();
+    expect(await observe()).toEqual(spent);
+    expect(relay.simulator.stats.searchCalls).toBe(2);
   });
 });

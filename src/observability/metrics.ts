@@ -6,11 +6,19 @@ import type {
   QualysCallOutcome,
   QualysOperation,
 } from '../qualys/qualys.client.js';
+import type { RefusalKind } from '../qualys/limits/limit-headers.js';
+import type { RedisState } from '../qualys/limits/limit-stores.factory.js';
+import type { CacheLookup } from '../qualys/limits/search-sharing.js';
 import type { TokenLookup } from '../qualys/token-cache.js';
 import { routeLabel } from './route-label.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** A subscription's budget report counts for the aggregate this long (Qualys's window is an hour). */
+const BUDGET_REPORT_TTL_MS = 60 * 60 * 1000;
+/** Subscriptions whose budget is remembered for the aggregate; the oldest report goes first. */
+const MAX_BUDGET_REPORTS = 1000;
+const REDIS_STATES: readonly RedisState[] = ['off', 'up', 'down'];
 
 /**
  * The relay's Prometheus metrics. Each application instance owns its
@@ -70,8 +78,53 @@ export class RelayMetrics implements QualysCallObserver {
     registers: [this.registry],
   });
 
+  private readonly queuedCalls = new Gauge({
+    name: 'relay_qualys_queued_calls',
+    help: 'Qualys calls waiting for a slot of their subscription or of the process-wide cap',
+    registers: [this.registry],
+  });
+
+  private readonly refusals = new Counter({
+    name: 'relay_qualys_refusals_total',
+    help: 'Qualys calls refused with 429/409, by kind: concurrency, rate, other',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly cacheLookups = new Counter({
+    name: 'relay_qualys_cache_lookups_total',
+    help: 'Search answers: hit (cache), coalesced (joined an identical search in flight), miss (called Qualys)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  /** Latest `X-RateLimit-Remaining` per subscription id (a keyed HMAC, never a user name). */
+  private readonly budgetReports = new Map<string, { remaining: number; at: number }>();
+
+  private readonly budgetLowest = new Gauge({
+    name: 'relay_qualys_rate_budget_remaining_min',
+    help: 'Lowest rate budget Qualys reported in the last hour among the subscriptions in use (calls left in the window)',
+    registers: [this.registry],
+    collect: () => this.collectBudget(),
+  });
+
+  private readonly budgetSubscriptions = new Gauge({
+    name: 'relay_qualys_rate_budget_subscriptions',
+    help: 'Subscriptions whose rate budget Qualys reported in the last hour',
+    registers: [this.registry],
+    collect: () => this.collectBudget(),
+  });
+
+  private readonly redis = new Gauge({
+    name: 'relay_redis_state',
+    help: 'Shared state for several replicas: 1 for the current state (off = REDIS_URL unset, up, down = falling back to per-process state)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.redisState('off');
   }
 
   /** Express middleware: counts and times every request, by route template. */
@@ -113,6 +166,44 @@ export class RelayMetrics implements QualysCallObserver {
       ended = true;
       this.searchesInFlight.dec();
     };
+  }
+
+  queueDepth(delta: 1 | -1): void {
+    this.queuedCalls.inc(delta);
+  }
+
+  refusal(kind: RefusalKind): void {
+    this.refusals.inc({ kind });
+  }
+
+  cacheLookup(result: CacheLookup): void {
+    this.cacheLookups.inc({ result });
+  }
+
+  budgetRemaining(subscriptionId: string, remaining: number | undefined): void {
+    this.budgetReports.delete(subscriptionId);
+    if (remaining === undefined) return;
+    this.budgetReports.set(subscriptionId, { remaining, at: Date.now() });
+    if (this.budgetReports.size > MAX_BUDGET_REPORTS) {
+      const oldest = this.budgetReports.keys().next().value;
+      if (oldest !== undefined) this.budgetReports.delete(oldest);
+    }
+  }
+
+  redisState(state: RedisState): void {
+    for (const each of REDIS_STATES) this.redis.set({ state: each }, each === state ? 1 : 0);
+  }
+
+  private collectBudget(): void {
+    const since = Date.now() - BUDGET_REPORT_TTL_MS;
+    let lowest: number | undefined;
+    for (const [id, report] of this.budgetReports) {
+      if (report.at < since) this.budgetReports.delete(id);
+      else lowest = Math.min(lowest ?? report.remaining, report.remaining);
+    }
+    this.budgetSubscriptions.set(this.budgetReports.size);
+    if (lowest === undefined) this.budgetLowest.reset();
+    else this.budgetLowest.set(lowest);
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -6,7 +6,8 @@ import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
 import { QUALYS_USER_AGENT } from './http-agents.js';
 import { budgetBlock, readLimitHeaders, refusalKind, type LimitHeaders, type RefusalKind } from './limits/limit-headers.js';
-import { QualysLimits } from './limits/qualys-limits.js';
+import type { RedisState } from './limits/limit-stores.factory.js';
+import { QualysLimits, type LimitsObserver } from './limits/qualys-limits.js';
 import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
 import { SharedSearchLeftError, type SearchAnswer, type SearchProgress } from './limits/search-sharing.js';
 import { BudgetSpentError, SlotWaitAbortedError, type RequestTurn } from './limits/subscription-scheduler.js';
@@ -41,7 +42,7 @@ export type QualysCallOutcome =
  * Told about every Qualys call (metrics). The client classifies outcomes, so
  * HTTP knowledge stays here (house style 5); the observer only counts.
  */
-export interface QualysCallObserver {
+export interface QualysCallObserver extends LimitsObserver {
   /** One HTTP call (each retry is a call), its outcome and duration. */
   call(operation: QualysOperation, outcome: QualysCallOutcome, seconds: number): void;
   tokenLookup(result: TokenLookup): void;
@@ -51,6 +52,8 @@ export interface QualysCallObserver {
   refusal(kind: RefusalKind): void;
   /** What the latest answer of a subscription said about its rate budget; undefined when it did not say. */
   budgetRemaining(subscriptionId: string, remaining: number | undefined): void;
+  /** Whether the shared state (Redis) is used, and reachable. */
+  redisState(state: RedisState): void;
 }
 
 /** DI token of the optional `QualysCallObserver`. */
@@ -194,9 +197,16 @@ export class QualysClient implements OnModuleDestroy {
 
     // Spec §9: token first. A wrong password gets the /auth error, and never
     // another caller's results or a slot.
-    await this.token(context, budget);
+    const token = await this.token(context, budget);
     const fetch = (signal: AbortSignal | undefined, shared: SearchProgress) =>
-      this.fetchSearch(context, url, params, signal ? budget.with(signal) : budget, subscriptionId, turn, shared);
+      this.fetchSearch(
+        context,
+        { url, params, token },
+        signal ? budget.with(signal) : budget,
+        subscriptionId,
+        turn,
+        shared,
+      );
     if (options.fresh) return eventsOf(await fetch(undefined, progress));
 
     const cached = await this.limits.sharing.cached(identity, options.pageSize);
@@ -219,16 +229,16 @@ export class QualysClient implements OnModuleDestroy {
   /** One search answer from Qualys, with a token refreshed once after a 401 (spec §7). */
   private async fetchSearch(
     context: RelayContext,
-    url: string,
-    params: Record<string, string>,
+    search: { url: string; params: Record<string, string>; token: string },
     budget: Budget,
     subscriptionId: string,
     turn: RequestTurn,
     progress: SearchProgress,
   ): Promise<SearchAnswer> {
+    const { url, params } = search;
     const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
-    for (let refreshed = false; ; refreshed = true) {
-      const token = await this.token(context, budget);
+    for (let token = search.token, refreshed = false; ; refreshed = true) {
+      if (refreshed) token = await this.token(context, budget);
       const response = await this.callInSlot(context, url, params, token, budget, subscriptionId, turn, progress);
       if (response.status === 401 && !refreshed) {
         this.tokens.invalidate(key, token);

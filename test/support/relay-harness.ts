@@ -48,6 +48,10 @@ export async function startRelayHarness(options: HarnessOptions = {}): Promise<R
     QUALYS_TIMEOUT_MS: '2000',
     QUALYS_BUDGET_MS: '5000',
     QUALYS_RETRIES: '2',
+    // The relay's behaviour per request, as before spec §9: every request
+    // calls Qualys, as fast as the simulator allows. Limit specs set their own.
+    QUALYS_SUBSCRIPTION_CONCURRENCY: '64',
+    QUALYS_CACHE_TTL_SEC: '0',
     LOG_LEVEL: 'silent',
     ...options.env,
   });

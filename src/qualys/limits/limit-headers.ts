@@ -30,7 +30,7 @@ function header(headers: HeaderBag, name: string): unknown {
 
 /** A non-negative integer, or undefined when the value is absent or not one. */
 function count(value: unknown): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
+  const text: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
   if (typeof text !== 'string' && typeof text !== 'number') return undefined;
   const trimmed = String(text).trim();
   if (!/^\d{1,12}$/.test(trimmed)) return undefined;

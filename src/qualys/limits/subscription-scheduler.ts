@@ -114,26 +114,40 @@ class Subscription {
     this.pending++;
   }
 
-  /** The next call, taking requests in turn. */
+  /**
+   * The next call, taking requests in turn. A request whose queue ran empty
+   * keeps its place until the rotation passes it, so a call it adds right
+   * after being served waits for the other requests' turns.
+   */
   take(): Ticket | undefined {
-    if (this.queues.length === 0) return undefined;
-    this.cursor %= this.queues.length;
-    const queue = this.queues[this.cursor];
-    const ticket = queue.tickets.shift();
-    this.pending--;
-    if (queue.tickets.length === 0) this.dropQueue(this.cursor);
-    else this.cursor = (this.cursor + 1) % this.queues.length;
-    return ticket;
+    while (this.queues.length > 0) {
+      if (this.cursor >= this.queues.length) this.cursor = 0;
+      const queue = this.queues[this.cursor];
+      const ticket = queue.tickets.shift();
+      if (ticket === undefined) {
+        this.queues.splice(this.cursor, 1);
+        this.byTurn.delete(queue.turn);
+        continue;
+      }
+      this.pending--;
+      this.cursor++;
+      return ticket;
+    }
+    return undefined;
   }
 
   remove(ticket: Ticket): boolean {
-    const queue = this.byTurn.get(ticket.turn);
-    const index = queue?.tickets.indexOf(ticket) ?? -1;
-    if (queue === undefined || index < 0) return false;
-    queue.tickets.splice(index, 1);
+    const tickets = this.byTurn.get(ticket.turn)?.tickets;
+    const index = tickets?.indexOf(ticket) ?? -1;
+    if (tickets === undefined || index < 0) return false;
+    tickets.splice(index, 1);
     this.pending--;
-    if (queue.tickets.length === 0) this.dropQueue(this.queues.indexOf(queue));
     return true;
+  }
+
+  /** Nothing waits and nothing runs: forget the rotation (and the requests it references). */
+  resetIfIdle(): void {
+    if (this.pending === 0 && this.running === 0) this.drain();
   }
 
   drain(): Ticket[] {
@@ -143,14 +157,6 @@ class Subscription {
     this.cursor = 0;
     this.pending = 0;
     return tickets;
-  }
-
-  private dropQueue(index: number): void {
-    const [queue] = this.queues.splice(index, 1);
-    this.byTurn.delete(queue.turn);
-    if (index < this.cursor) this.cursor--;
-    if (this.queues.length > 0) this.cursor %= this.queues.length;
-    else this.cursor = 0;
   }
 }
 
@@ -378,6 +384,7 @@ export class SubscriptionScheduler {
       released = true;
       this.unhold(subscription);
       subscription.lastUsed = this.now();
+      subscription.resetIfIdle();
       void lease?.release();
       this.pump();
     };
@@ -410,7 +417,10 @@ export class SubscriptionScheduler {
 
   private abandon(subscription: Subscription, ticket: Ticket): void {
     if (ticket.settled) return;
-    if (!ticket.entering && subscription.remove(ticket)) this.options.observer?.queueDepth(-1);
+    if (!ticket.entering && subscription.remove(ticket)) {
+      this.options.observer?.queueDepth(-1);
+      subscription.resetIfIdle();
+    }
     this.settle(ticket, new SlotWaitAbortedError());
   }
 
