@@ -1,0 +1,140 @@
+import { describe, expect, it } from '@jest/globals';
+import { MemoryInflight } from './memory-inflight.js';
+import { MemoryResults } from './memory-results.js';
+import {
+  SearchSharing,
+  SharedSearchLeftError,
+  type CacheLookup,
+  type SearchAnswer,
+  type SearchIdentity,
+} from './search-sharing.js';
+
+const identity = (searchKey = 'k10'): SearchIdentity => ({
+  credentialsId: 'alice',
+  searchId: 'md5-active',
+  searchKey,
+});
+
+const answer = (pageSize: number, events: unknown[]): SearchAnswer => ({
+  pageSize,
+  eventsJson: JSON.stringify(events),
+  events,
+});
+
+function sharing(ttlMs = 60_000) {
+  const lookups: CacheLookup[] = [];
+  const shared = new SearchSharing(new MemoryResults(1024 * 1024), new MemoryInflight(), ttlMs, (result) =>
+    lookups.push(result),
+  );
+  return { shared, lookups };
+}
+
+/**
+ * A fetch the test settles by hand (before or after it starts: the store is
+ * asked first, so it starts a few ticks later), counting how often it ran and
+ * whether it was aborted.
+ */
+function manualFetch() {
+  let calls = 0;
+  let signal: AbortSignal | undefined;
+  let outcome: { value?: SearchAnswer; error?: Error } | undefined;
+  let markSettled: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (markSettled = resolve));
+  const fetch = async (given: AbortSignal) => {
+    calls++;
+    signal = given;
+    await settled;
+    if (outcome?.error) throw outcome.error;
+    return outcome?.value as SearchAnswer;
+  };
+  const settle = {
+    resolve(value: SearchAnswer) {
+      outcome = { value };
+      markSettled();
+    },
+    reject(error: Error) {
+      outcome = { error };
+      markSettled();
+    },
+  };
+  return {
+    fetch,
+    get calls() {
+      return calls;
+    },
+    get aborted() {
+      return signal?.aborted ?? false;
+    },
+    resolve: (value: SearchAnswer) => settle.resolve(value),
+    reject: (error: Error) => settle.reject(error),
+  };
+}
+
+describe('SearchSharing (spec §9 coalescing and result cache)', () => {
+  it('makes one call for identical searches in flight and caches the answer', async () => {
+    const { shared, lookups } = sharing();
+    const call = manualFetch();
+    const first = shared.share(identity(), undefined, call.fetch, 5000);
+    const second = shared.share(identity(), undefined, call.fetch, 5000);
+    call.resolve(answer(10, [{ id: 'e1' }, { id: 'e2' }]));
+    expect(await Promise.all([first, second])).toEqual([
+      answer(10, [{ id: 'e1' }, { id: 'e2' }]),
+      answer(10, [{ id: 'e1' }, { id: 'e2' }]),
+    ]);
+    expect(call.calls).toBe(1);
+    expect(await shared.cached(identity(), 10)).toEqual([{ id: 'e1' }, { id: 'e2' }]);
+    expect(lookups).toEqual(['miss', 'coalesced', 'hit']);
+  });
+
+  it('serves a smaller page from a larger one, and a larger page only from a complete answer', async () => {
+    const { shared } = sharing();
+    await shared.share(identity(), undefined, () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }])), 5000);
+    expect(await shared.cached(identity(), 1)).toEqual([{ id: 'a' }]);
+    expect(await shared.cached(identity(), 5)).toBeUndefined(); // a full page of 2: there may be more
+    await shared.share(identity('k5'), undefined, () => Promise.resolve(answer(5, [{ id: 'a' }])), 5000);
+    expect(await shared.cached(identity(), 100)).toEqual([{ id: 'a' }]); // 1 of 5: that is all there is
+  });
+
+  it('never caches a failure', async () => {
+    const { shared } = sharing();
+    const failing = manualFetch();
+    const first = shared.share(identity(), undefined, failing.fetch, 5000);
+    failing.reject(new Error('Qualys said no'));
+    await expect(first).rejects.toThrow('Qualys said no');
+    expect(await shared.cached(identity(), 10)).toBeUndefined();
+    const retried = manualFetch();
+    const second = shared.share(identity(), undefined, retried.fetch, 5000);
+    retried.resolve(answer(10, []));
+    expect(await second).toEqual(answer(10, []));
+    expect(retried.calls).toBe(1);
+  });
+
+  it('keeps the call for those still waiting when one caller leaves, and aborts it when all have', async () => {
+    const { shared } = sharing();
+    const call = manualFetch();
+    const leaving = new AbortController();
+    const staying = new AbortController();
+    const left = shared.share(identity(), leaving.signal, call.fetch, 5000);
+    const stays = shared.share(identity(), staying.signal, call.fetch, 5000);
+    leaving.abort();
+    await expect(left).rejects.toBeInstanceOf(SharedSearchLeftError);
+    expect(call.aborted).toBe(false);
+    staying.abort();
+    await expect(stays).rejects.toBeInstanceOf(SharedSearchLeftError);
+    expect(call.aborted).toBe(true);
+  });
+
+  it('still coalesces with the cache off, and then never reads or writes it', async () => {
+    const { shared, lookups } = sharing(0);
+    const call = manualFetch();
+    const both = Promise.all([
+      shared.share(identity(), undefined, call.fetch, 5000),
+      shared.share(identity(), undefined, call.fetch, 5000),
+    ]);
+    call.resolve(answer(10, [{ id: 'x' }]));
+    await both;
+    expect(call.calls).toBe(1);
+    expect(await shared.cached(identity(), 10)).toBeUndefined();
+    expect(lookups).toEqual(['miss', 'coalesced']);
+  });
+});
