@@ -171,3 +171,67 @@ describe('deploy/kubernetes (issue #5.8)', () => {
     expect(pdb.spec!.maxUnavailable).toBe(1);
   });
 });
+
+describe('deploy/kubernetes/components/redis (several replicas, spec §9)', () => {
+  const component = read('components/redis/kustomization.yaml') as {
+    apiVersion: string;
+    kind: string;
+    patches: { path: string; target: { kind: string; name: string } }[];
+  };
+  const deploymentPatch = read('components/redis/deployment-patch.yaml') as {
+    spec: { template: { spec: { containers: { name: string; env: { name: string }[] }[] } } };
+  };
+  const configMapPatch = read('components/redis/configmap-patch.yaml') as { data: Record<string, string> };
+  const redisSecret = model('components/redis/secret.example.yaml') as Secret;
+
+  /** The base Deployment with the component's env entries merged by container name, as kustomize does. */
+  const patched = () => {
+    const raw = JSON.parse(JSON.stringify(read('deployment.yaml'))) as {
+      spec: { template: { spec: { containers: { name: string; env?: unknown[] }[] } } };
+    };
+    for (const patch of deploymentPatch.spec.template.spec.containers) {
+      const target = raw.spec.template.spec.containers.find((c) => c.name === patch.name);
+      expect(target).toBeDefined();
+      target!.env = [...(target!.env ?? []), ...patch.env];
+    }
+    return new Deployment(raw as never);
+  };
+
+  it('is a kustomize Component patching the Deployment and the ConfigMap of the base', () => {
+    expect([component.apiVersion, component.kind]).toEqual(['kustomize.config.k8s.io/v1alpha1', 'Component']);
+    expect(component.patches).toEqual([
+      { path: 'deployment-patch.yaml', target: { kind: 'Deployment', name: deployment.metadata!.name } },
+      { path: 'configmap-patch.yaml', target: { kind: 'ConfigMap', name: configMap.metadata!.name } },
+    ]);
+  });
+
+  it('takes REDIS_URL and CACHE_ENCRYPTION_KEY from a Secret, and the result validates', () => {
+    const result = patched();
+    expect(() => result.validate()).not.toThrow();
+    const env = result.spec!.template.spec!.containers[0].env ?? [];
+    for (const name of ['REDIS_URL', 'CACHE_ENCRYPTION_KEY']) {
+      expect(env.find((variable) => variable.name === name)).toEqual({
+        name,
+        valueFrom: { secretKeyRef: { name: redisSecret.metadata!.name, key: name } },
+      });
+    }
+    expect(Object.keys(configMapPatch.data)).toEqual(['REDIS_KEY_PREFIX']);
+    expect(() => redisSecret.validate()).not.toThrow();
+  });
+
+  it('documents its variables, and with the example Secret gives a configuration the relay accepts', () => {
+    const keys = [...Object.keys(configMapPatch.data), ...Object.keys(redisSecret.stringData ?? {})];
+    expect(keys.filter((key) => !documentedVariables.has(key))).toEqual([]);
+    const config = parseRelayConfig({
+      ...configMap.data,
+      ...configMapPatch.data,
+      ...redisSecret.stringData,
+      JWT_SECRET: 'y'.repeat(32),
+    });
+    expect(config.redis).toEqual({
+      url: redisSecret.stringData!.REDIS_URL,
+      keyPrefix: 'qualys-relay:',
+      encryptionKey: redisSecret.stringData!.CACHE_ENCRYPTION_KEY,
+    });
+  });
+});
