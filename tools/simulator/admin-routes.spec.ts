@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { isLoopbackAddress } from './admin-routes.js';
 import { SIMULATOR_VALUES } from './dataset.js';
-import { startQualysSimulator, type QualysSimulator } from './qualys-simulator.js';
+import { SIMULATOR_USER, startQualysSimulator, type QualysSimulator } from './qualys-simulator.js';
 import { SimulatorClient } from './simulator-client.js';
+import { DEFAULT_LIMIT_SETTINGS } from './subscription-limits.js';
 
 const FILTER = `file.hash.md5: "${SIMULATOR_VALUES.md5}"`;
 
@@ -22,6 +23,7 @@ describe('Qualys simulator: admin endpoints', () => {
   beforeEach(() => {
     simulator.clearFaults();
     simulator.setLatency(0);
+    simulator.setLimits({ ...DEFAULT_LIMIT_SETTINGS });
     simulator.resetStats();
   });
 
@@ -64,7 +66,98 @@ describe('Qualys simulator: admin endpoints', () => {
     await client.requestToken();
     const response = await admin('DELETE', 'stats');
     expect([response.status, await response.text()]).toEqual([204, '']);
-    expect(await client.stats()).toEqual({ authCalls: 0, searchCalls: 0, requests: [] });
+    expect(await client.stats()).toEqual({
+      authCalls: 0,
+      searchCalls: 0,
+      requests: [],
+      searches: [],
+      runningSearches: { overall: 0, byUser: {} },
+      peakRunningSearches: { overall: 0, byUser: {} },
+      refusals: { concurrency: 0, rate: 0 },
+    });
+  });
+
+  it('GET stats answers the limit counters and the search log', async () => {
+    await client.setLimits({ rateLimit: { calls: 1, windowSec: 60 } });
+    const token = await client.requestToken();
+    expect([await search(token), await search(token)]).toEqual([200, 429]);
+    const stats = await client.stats();
+    expect({
+      runningSearches: stats.runningSearches,
+      peakRunningSearches: stats.peakRunningSearches,
+      refusals: stats.refusals,
+      searches: stats.searches.map(({ user, status, refused }) => ({ user, status, refused })),
+    }).toEqual({
+      runningSearches: { overall: 0, byUser: {} },
+      peakRunningSearches: { overall: 1, byUser: { [SIMULATOR_USER]: 1 } },
+      refusals: { concurrency: 0, rate: 1 },
+      searches: [
+        { user: SIMULATOR_USER, status: 200 },
+        { user: SIMULATOR_USER, status: 429, refused: 'rate' },
+      ],
+    });
+    expect(stats.searches.every(({ startedAt, endedAt }) => startedAt <= endedAt!)).toBe(true);
+  });
+
+  it('GET limits answers the limits in force: unlimited by default', async () => {
+    const response = await admin('GET', 'limits');
+    expect([response.status, await response.json()]).toEqual([
+      200,
+      {
+        concurrencyLimit: null,
+        rateLimit: null,
+        refusalStatus: 429,
+        concurrencyHeaderSpelling: 'X-ConcurrencyLimit-*',
+        rateRefusalWait: true,
+      },
+    ]);
+  });
+
+  it('PATCH limits changes what it names and answers the limits in force', async () => {
+    const response = await admin(
+      'PATCH',
+      'limits',
+      JSON.stringify({ concurrencyLimit: 2, rateLimit: { calls: 300, windowSec: 3600 } }),
+    );
+    const expected = {
+      concurrencyLimit: 2,
+      rateLimit: { calls: 300, windowSec: 3600 },
+      refusalStatus: 429,
+      concurrencyHeaderSpelling: 'X-ConcurrencyLimit-*',
+      rateRefusalWait: true,
+    };
+    expect([response.status, await response.json()]).toEqual([200, expected]);
+    expect(simulator.limits).toEqual(expected);
+
+    const more = await admin(
+      'PATCH',
+      'limits',
+      JSON.stringify({
+        rateLimit: null,
+        refusalStatus: 409,
+        concurrencyHeaderSpelling: 'X-Concurrency-Limit-*',
+        rateRefusalWait: false,
+      }),
+    );
+    expect(await more.json()).toEqual({
+      concurrencyLimit: 2,
+      rateLimit: null,
+      refusalStatus: 409,
+      concurrencyHeaderSpelling: 'X-Concurrency-Limit-*',
+      rateRefusalWait: false,
+    });
+  });
+
+  it.each([
+    ['{concurrencyLimit:', 'Body must be valid JSON'],
+    ['[]', 'limits must be a JSON object'],
+    ['{"concurrency":2}', "unknown limit setting 'concurrency'"],
+    ['{"concurrencyLimit":-1}', "'concurrencyLimit' must be a positive integer or null"],
+    ['{"refusalStatus":"429"}', "'refusalStatus' must be one of 429, 409"],
+  ])('PATCH limits refuses %s with 400 and changes nothing', async (body, message) => {
+    const response = await admin('PATCH', 'limits', body);
+    expect([response.status, await response.text()]).toEqual([400, message]);
+    expect(simulator.limits).toEqual(DEFAULT_LIMIT_SETTINGS);
   });
 
   it('POST faults injects a fault and answers the stored spec; DELETE faults clears', async () => {
@@ -150,6 +243,8 @@ describe('Qualys simulator: admin endpoints', () => {
     }
     const wrong = await admin('PUT', 'stats');
     expect([wrong.status, wrong.headers.get('allow')]).toEqual([405, 'GET, DELETE']);
+    const limits = await admin('POST', 'limits', '{}');
+    expect([limits.status, limits.headers.get('allow')]).toEqual([405, 'GET, PATCH']);
   });
 
   it('drives the simulator through SimulatorClient', async () => {
@@ -165,6 +260,22 @@ describe('Qualys simulator: admin endpoints', () => {
     expect((await client.stats()).searchCalls).toBe(0);
     await expect(client.injectFault({ on: 'search', kind: 'status' })).rejects.toThrow(
       "simulator POST faults: 400 'status' must be an integer from 200 to 599",
+    );
+  });
+
+  it('drives the limits through SimulatorClient', async () => {
+    const token = await client.requestToken();
+    expect(await client.setLimits({ rateLimit: { calls: 1, windowSec: 60 } })).toEqual({
+      ...DEFAULT_LIMIT_SETTINGS,
+      rateLimit: { calls: 1, windowSec: 60 },
+    });
+    expect([await search(token), await search(token)]).toEqual([200, 429]);
+    // Naming the rate limit again starts the window afresh.
+    await client.setLimits({ rateLimit: { calls: 1, windowSec: 60 } });
+    expect(await search(token)).toBe(200);
+    expect(await client.limits()).toEqual(simulator.limits);
+    await expect(client.setLimits({ concurrencyLimit: 0 })).rejects.toThrow(
+      "simulator PATCH limits: 400 'concurrencyLimit' must be a positive integer or null",
     );
   });
 });

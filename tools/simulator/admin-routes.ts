@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultSpecError, type FaultSpec } from './faults.js';
 import { sendJson, sendMethodNotAllowed, sendNoContent, sendText } from './http-io.js';
+import {
+  LimitSettingsError,
+  type SubscriptionLimitSettings,
+  type SubscriptionLimitsPatch,
+} from './subscription-limits.js';
 
 export const ADMIN_PREFIX = '/__simulator/';
 
@@ -13,6 +18,8 @@ export interface AdminControls {
   setLatency(ms: number): void;
   revokeTokens(): void;
   expireTokensIn(ms: number): void;
+  limits(): SubscriptionLimitSettings;
+  setLimits(patch: SubscriptionLimitsPatch): SubscriptionLimitSettings;
 }
 
 type AdminHandler = (body: string) => [status: number, payload?: unknown];
@@ -53,7 +60,13 @@ export function handleAdminRequest(
     if (status === 204) sendNoContent(response);
     else sendJson(response, status, payload);
   } catch (error) {
-    if (!(error instanceof AdminRequestError || error instanceof FaultSpecError)) throw error;
+    if (!(
+      error instanceof AdminRequestError ||
+      error instanceof FaultSpecError ||
+      error instanceof LimitSettingsError
+    )) {
+      throw error;
+    }
     sendText(response, 400, error.message);
   }
 }
@@ -83,6 +96,11 @@ function adminRoutes(controls: AdminControls): Record<string, Record<string, Adm
         controls.setLatency(ms);
         return [200, { latencyMs: ms }];
       },
+    },
+    limits: {
+      GET: () => [200, controls.limits()],
+      // setLimits validates the untrusted JSON (strictly) and answers the limits in force.
+      PATCH: (body) => [200, controls.setLimits(parseJson(body) as SubscriptionLimitsPatch)],
     },
     'revoke-tokens': {
       POST: () => {

@@ -11,6 +11,9 @@ import {
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from './qualys-simulator.js';
 import { SimulatorClient } from './simulator-client.js';
 
+const RATE_LIMIT_USAGE =
+  '--rate-limit must be <calls>/<seconds> with positive integers, e.g. 300/3600';
+
 function fakeIo(): CliIo & { lines: string[]; errors: string[]; signals: EventEmitter } {
   const lines: string[] = [];
   const errors: string[] = [];
@@ -24,7 +27,7 @@ function fakeIo(): CliIo & { lines: string[]; errors: string[]; signals: EventEm
 }
 
 describe('parseCliArgs', () => {
-  it('defaults to loopback port 8081 with no latency and no faults', () => {
+  it('defaults to loopback port 8081 with no latency, no faults and no limits', () => {
     expect(parseCliArgs([])).toEqual({
       help: false,
       allowRemote: false,
@@ -34,6 +37,11 @@ describe('parseCliArgs', () => {
         latencyMs: 0,
         randomFaultRate: 0,
         seed: 1,
+        concurrencyLimit: null,
+        rateLimit: null,
+        refusalStatus: 429,
+        concurrencyHeaderSpelling: 'X-ConcurrencyLimit-*',
+        rateRefusalWait: true,
       },
     });
   });
@@ -50,6 +58,15 @@ describe('parseCliArgs', () => {
       '0.1',
       '--seed',
       '9',
+      '--concurrency-limit',
+      '2',
+      '--rate-limit',
+      '300/3600',
+      '--refusal-status',
+      '409',
+      '--concurrency-header-spelling',
+      'X-Concurrency-Limit',
+      '--no-rate-wait',
     ];
     expect(parseCliArgs(argv).options).toEqual({
       host: '::1',
@@ -57,7 +74,21 @@ describe('parseCliArgs', () => {
       latencyMs: 50,
       randomFaultRate: 0.1,
       seed: 9,
+      concurrencyLimit: 2,
+      rateLimit: { calls: 300, windowSec: 3600 },
+      refusalStatus: 409,
+      concurrencyHeaderSpelling: 'X-Concurrency-Limit-*',
+      rateRefusalWait: false,
     });
+  });
+
+  it.each([
+    ['X-ConcurrencyLimit', 'X-ConcurrencyLimit-*'],
+    ['X-ConcurrencyLimit-*', 'X-ConcurrencyLimit-*'],
+    ['X-Concurrency-Limit-*', 'X-Concurrency-Limit-*'],
+  ])('reads the header spelling %s', (text, spelling) => {
+    const options = parseCliArgs(['--concurrency-header-spelling', text]).options;
+    expect(options.concurrencyHeaderSpelling).toBe(spelling);
   });
 
   it('accepts a non-loopback host only with --allow-remote', () => {
@@ -78,6 +109,24 @@ describe('parseCliArgs', () => {
     [['--fault-rate', ''], '--fault-rate must be a number from 0 to 1'],
     [['--seed', 'x'], '--seed must be an integer from -2147483648 to 4294967295'],
     [['--colour'], "Unknown option '--colour'"],
+    [
+      ['--concurrency-limit', '0'],
+      '--concurrency-limit must be an integer from 1 to 9007199254740991',
+    ],
+    [
+      ['--concurrency-limit', '2.5'],
+      '--concurrency-limit must be an integer from 1 to 9007199254740991',
+    ],
+    [['--rate-limit', '300'], RATE_LIMIT_USAGE],
+    [['--rate-limit', '0/60'], RATE_LIMIT_USAGE],
+    [['--rate-limit', '5/0'], RATE_LIMIT_USAGE],
+    [['--rate-limit', '5/1.5'], RATE_LIMIT_USAGE],
+    [['--rate-limit', '99999999999999999999/60'], RATE_LIMIT_USAGE],
+    [['--refusal-status', '503'], '--refusal-status must be one of 429, 409'],
+    [
+      ['--concurrency-header-spelling', 'x-concurrencylimit'],
+      '--concurrency-header-spelling must be X-ConcurrencyLimit or X-Concurrency-Limit',
+    ],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(message);
   });
@@ -114,6 +163,33 @@ describe('runCli', () => {
     expect(await finished).toBe(0);
     await expect(fetch(`${url}/auth`)).rejects.toThrow('fetch failed');
     expect(io.signals.listenerCount('SIGINT') + io.signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('starts the simulator with the limits given', async () => {
+    const io = fakeIo();
+    const argv = ['--port', '0', '--concurrency-limit', '1', '--rate-limit', '5/60'];
+    const { simulator, finished } = await runCli([...argv, '--refusal-status', '409'], io);
+    expect(simulator?.limits).toEqual({
+      concurrencyLimit: 1,
+      rateLimit: { calls: 5, windowSec: 60 },
+      refusalStatus: 409,
+      concurrencyHeaderSpelling: 'X-ConcurrencyLimit-*',
+      rateRefusalWait: true,
+    });
+    io.signals.emit('SIGTERM');
+    expect(await finished).toBe(0);
+  });
+
+  it('documents every limit flag in its usage', () => {
+    for (const flag of [
+      '--concurrency-limit <n>',
+      '--rate-limit <calls/seconds>',
+      '--refusal-status <429|409>',
+      '--concurrency-header-spelling <X-ConcurrencyLimit|X-Concurrency-Limit>',
+      '--no-rate-wait',
+    ]) {
+      expect([flag, CLI_USAGE.includes(`  ${flag}`)]).toEqual([flag, true]);
+    }
   });
 
   it('closes on SIGINT too', async () => {

@@ -7,6 +7,13 @@ import {
   type QualysSimulator,
   type SimulatorOptions,
 } from './qualys-simulator.js';
+import {
+  CONCURRENCY_HEADER_SPELLINGS,
+  REFUSAL_STATUSES,
+  type ConcurrencyHeaderSpelling,
+  type RateLimit,
+  type RefusalStatus,
+} from './subscription-limits.js';
 
 export const CLI_USAGE = `Usage: npm run simulator -- [options]
   --host <address>      listen address (default 127.0.0.1)
@@ -15,7 +22,18 @@ export const CLI_USAGE = `Usage: npm run simulator -- [options]
   --fault-rate <0..1>   share of searches answering a random 429/503/500 (default 0)
   --seed <n>            seed of the random faults (default 1)
   --allow-remote        allow a non-loopback --host (the admin API stays loopback-only)
-  --help                print this help`;
+  --help                print this help
+Subscription limits (per user, searches only, /auth exempt; default: unlimited):
+  --concurrency-limit <n>
+                        refuse a search while the user has n searches running
+  --rate-limit <calls/seconds>
+                        refuse a search once the user made <calls> in the sliding
+                        window of <seconds>, e.g. 300/3600
+  --refusal-status <429|409>
+                        status of a refusal (default 429; 409 is the classic API's)
+  --concurrency-header-spelling <X-ConcurrencyLimit|X-Concurrency-Limit>
+                        names of the concurrency headers (default X-ConcurrencyLimit)
+  --no-rate-wait        answers with no rate budget left omit X-RateLimit-ToWait-Sec`;
 
 export const DEFAULT_CLI_PORT = 8081;
 
@@ -42,6 +60,11 @@ function readArgs(argv: readonly string[]) {
         'fault-rate': { type: 'string' },
         seed: { type: 'string' },
         'allow-remote': { type: 'boolean' },
+        'concurrency-limit': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'refusal-status': { type: 'string' },
+        'concurrency-header-spelling': { type: 'string' },
+        'no-rate-wait': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }).values;
@@ -76,6 +99,16 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (values['fault-rate'].trim() === '' || !(randomFaultRate >= 0 && randomFaultRate <= 1)) {
     throw new CliUsageError('--fault-rate must be a number from 0 to 1');
   }
+  const concurrencyLimit =
+    args['concurrency-limit'] === undefined
+      ? null
+      : integer(args['concurrency-limit'], '--concurrency-limit', 1, Number.MAX_SAFE_INTEGER);
+  const rateLimit = args['rate-limit'] === undefined ? null : parseRateLimit(args['rate-limit']);
+  const refusalStatus = parseRefusalStatus(args['refusal-status'] ?? '429');
+  const concurrencyHeaderSpelling = parseSpelling(
+    args['concurrency-header-spelling'] ?? 'X-ConcurrencyLimit',
+  );
+  const rateRefusalWait = !(args['no-rate-wait'] ?? false);
   const allowRemote = values['allow-remote'];
   // The simulator has unauthenticated admin routes and a public password: keep it off the network.
   if (!allowRemote && !isLoopbackHost(values.host)) {
@@ -85,9 +118,59 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   }
   return {
     help: false,
-    options: { host: values.host, port, latencyMs, randomFaultRate, seed },
+    options: {
+      host: values.host,
+      port,
+      latencyMs,
+      randomFaultRate,
+      seed,
+      concurrencyLimit,
+      rateLimit,
+      refusalStatus,
+      concurrencyHeaderSpelling,
+      rateRefusalWait,
+    },
     allowRemote,
   };
+}
+
+/** `<calls>/<seconds>`, both positive integers: `300/3600` is Qualys's documented default. */
+function parseRateLimit(text: string): RateLimit {
+  const match = /^([0-9]+)\/([0-9]+)$/.exec(text);
+  const calls = Number(match?.[1]);
+  const windowSec = Number(match?.[2]);
+  if (!(
+    Number.isSafeInteger(calls) &&
+    calls > 0 &&
+    Number.isSafeInteger(windowSec) &&
+    windowSec > 0
+  )) {
+    throw new CliUsageError(
+      '--rate-limit must be <calls>/<seconds> with positive integers, e.g. 300/3600',
+    );
+  }
+  return { calls, windowSec };
+}
+
+function parseRefusalStatus(text: string): RefusalStatus {
+  const status = REFUSAL_STATUSES.find((candidate) => String(candidate) === text);
+  if (status === undefined) {
+    throw new CliUsageError(`--refusal-status must be one of ${REFUSAL_STATUSES.join(', ')}`);
+  }
+  return status;
+}
+
+/** `X-ConcurrencyLimit` or `X-Concurrency-Limit` (the option's `-*` may be left out). */
+function parseSpelling(text: string): ConcurrencyHeaderSpelling {
+  const spelling = CONCURRENCY_HEADER_SPELLINGS.find(
+    (candidate) => candidate === text || candidate === `${text}-*`,
+  );
+  if (spelling === undefined) {
+    throw new CliUsageError(
+      '--concurrency-header-spelling must be X-ConcurrencyLimit or X-Concurrency-Limit',
+    );
+  }
+  return spelling;
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -2,6 +2,7 @@ import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type OutgoingHttpHeaders,
   type Server,
   type ServerResponse,
 } from 'node:http';
@@ -28,6 +29,15 @@ import {
   sendText,
 } from './http-io.js';
 import { createPrng } from './prng.js';
+import { SearchLog, type SearchLogEntry } from './search-log.js';
+import {
+  epochMs,
+  SubscriptionLimits,
+  validateLimitsPatch,
+  type LimitStats,
+  type SubscriptionLimitSettings,
+  type SubscriptionLimitsPatch,
+} from './subscription-limits.js';
 import { TokenStore } from './token-store.js';
 
 /** The demo account. A public credential: printing it (demo, CLI) is fine. */
@@ -39,7 +49,12 @@ export const DEFAULT_TOKEN_TTL_MS = 4 * 60 * 60 * 1000; // spec §7: tokens live
 export const DEFAULT_MAX_RECORDED_REQUESTS = 1000;
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
-export interface SimulatorOptions {
+/**
+ * The subscription limits (`concurrencyLimit`, `rateLimit`, `refusalStatus`,
+ * `concurrencyHeaderSpelling`, `rateRefusalWait`) come from
+ * `SubscriptionLimitsPatch`: per user, on searches only; unset = unlimited.
+ */
+export interface SimulatorOptions extends SubscriptionLimitsPatch {
   /** Listen address; default 127.0.0.1. */
   host?: string;
   /** Listen port; default 0 (an ephemeral port, see `QualysSimulator.port`). */
@@ -56,7 +71,7 @@ export interface SimulatorOptions {
   randomFaultRate?: number;
   /** Seed of the random fault sequence; default 1. */
   seed?: number;
-  /** Only the latest N requests are kept in `stats.requests` (memory stays flat in soak runs). */
+  /** Only the latest N are kept in `stats.requests` and `stats.searches` (flat memory in soaks). */
   maxRecordedRequests?: number;
 }
 
@@ -70,13 +85,15 @@ export interface RecordedRequest {
   body: string;
 }
 
-export interface SimulatorStats {
+export interface SimulatorStats extends LimitStats {
   /** `POST /auth` requests, whatever their outcome. */
   authCalls: number;
-  /** `GET /ioc/events` and `GET /ioc/v1/events` requests, whatever their outcome. */
+  /** `GET /ioc/events` and `GET /ioc/v1/events` requests, whatever their outcome (refusals too). */
   searchCalls: number;
   /** The latest requests, oldest first. */
   requests: RecordedRequest[];
+  /** The latest searches, oldest first, refused ones included. */
+  searches: SearchLogEntry[];
 }
 
 export interface QualysSimulator {
@@ -98,6 +115,13 @@ export interface QualysSimulator {
   revokeTokens(): void;
   /** Every token issued so far expires within `ms`. */
   expireTokensIn(ms: number): void;
+  /** The subscription limits in force (a copy). */
+  readonly limits: SubscriptionLimitSettings;
+  /**
+   * Validates and applies a patch (throws `LimitSettingsError` when invalid);
+   * answers the limits in force. Naming `rateLimit` starts every window afresh.
+   */
+  setLimits(patch: SubscriptionLimitsPatch): SubscriptionLimitSettings;
 }
 
 export async function startQualysSimulator(
@@ -108,7 +132,15 @@ export async function startQualysSimulator(
   return simulator;
 }
 
-type Settings = Required<SimulatorOptions>;
+type Settings = Required<Omit<SimulatorOptions, keyof SubscriptionLimitsPatch>> & {
+  limits: SubscriptionLimitsPatch;
+};
+
+/** A search on arrival: whose it is (by token) and, when the limits refused it, the refusal. */
+interface Arrival {
+  user: string | undefined;
+  refusal: { status: number; body: string; headers: OutgoingHttpHeaders } | undefined;
+}
 
 type Route = 'auth' | 'search';
 
@@ -127,6 +159,10 @@ class Simulator implements QualysSimulator {
   private readonly lifetime = new AbortController();
   private readonly credentials: ReadonlyMap<string, string>;
   private readonly tokens: TokenStore;
+  /** Issued token → its user: a search is charged to the subscription of its token. */
+  private readonly tokenUsers = new Map<string, string>();
+  private readonly limitsState: SubscriptionLimits;
+  private readonly searchLog: SearchLog;
   private readonly index: EventIndex;
   private readonly faults = new FaultBook();
   private readonly random: () => number;
@@ -142,6 +178,8 @@ class Simulator implements QualysSimulator {
     setMaxListeners(0, this.lifetime.signal);
     this.credentials = new Map(Object.entries(settings.credentials));
     this.tokens = new TokenStore(settings.tokenTtlMs);
+    this.limitsState = new SubscriptionLimits(settings.limits);
+    this.searchLog = new SearchLog(settings.maxRecordedRequests);
     this.index = new EventIndex(settings.events);
     this.random = createPrng(settings.seed);
     this.latencyMs = settings.latencyMs;
@@ -179,6 +217,8 @@ class Simulator implements QualysSimulator {
       authCalls: this.authCalls,
       searchCalls: this.searchCalls,
       requests: [...this.requests],
+      searches: this.searchLog.snapshot(),
+      ...this.limitsState.stats(),
     };
   }
 
@@ -201,6 +241,8 @@ class Simulator implements QualysSimulator {
     this.authCalls = 0;
     this.searchCalls = 0;
     this.requests = [];
+    this.searchLog.clear();
+    this.limitsState.resetStats();
   }
 
   setLatency(ms: number): void {
@@ -225,6 +267,14 @@ class Simulator implements QualysSimulator {
     this.tokens.expireAllIn(nonNegative(ms, 'ms'));
   }
 
+  get limits(): SubscriptionLimitSettings {
+    return this.limitsState.current;
+  }
+
+  setLimits(patch: SubscriptionLimitsPatch): SubscriptionLimitSettings {
+    return this.limitsState.update(patch);
+  }
+
   private onRequest(request: IncomingMessage, response: ServerResponse): void {
     this.handle(request, response).catch((error: unknown) => {
       // The client left mid-request (e.g. aborted while sending the body): nobody to answer.
@@ -241,6 +291,13 @@ class Simulator implements QualysSimulator {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://simulator.invalid');
+    const endpoint = ROUTES.get(url.pathname);
+    // Decided before the first await: the search runs from arrival, and its
+    // end is watched before the client can possibly have gone.
+    const search =
+      endpoint?.route === 'search' && endpoint.method === request.method
+        ? this.arriveSearch(request, response)
+        : undefined;
     const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (url.pathname.startsWith(ADMIN_PREFIX)) {
       handleAdminRequest(request, response, url.pathname, body, this.adminControls());
@@ -248,16 +305,22 @@ class Simulator implements QualysSimulator {
     }
     this.record(request, url, body);
 
-    const endpoint = ROUTES.get(url.pathname);
     if (endpoint === undefined || endpoint.method !== request.method) {
       if (!(await this.delay())) return;
       if (endpoint === undefined) sendText(response, 404, 'Not Found');
       else sendMethodNotAllowed(response, endpoint.method);
       return;
     }
+    if (search?.refusal !== undefined) {
+      // spec §9: refused at once, without the latency of a real answer.
+      const { status, body: text, headers } = search.refusal;
+      sendText(response, status, text, headers);
+      return;
+    }
     // The fault is chosen on arrival, so `times` counts requests in the order they came.
     const fault = this.chooseFault(endpoint.route, url.searchParams);
     if (!(await this.delay()) || response.destroyed) return;
+    if (search !== undefined) this.setLimitHeaders(response, search.user);
     if (fault !== undefined) {
       respondWithFault(request, response, fault, this.faultEnvironment());
     } else if (endpoint.route === 'auth') {
@@ -273,7 +336,6 @@ class Simulator implements QualysSimulator {
       this.authCalls++;
       return this.faults.take({ on, active: false, filter: '' });
     }
-    this.searchCalls++;
     const context = {
       on,
       active: params.get('state') === 'true',
@@ -283,6 +345,57 @@ class Simulator implements QualysSimulator {
     if (injected !== undefined) return injected;
     const rate = this.settings.randomFaultRate;
     return rate > 0 && this.random() < rate ? randomStatusFault(this.random) : undefined;
+  }
+
+  /**
+   * Counts a search, charges it to its token's user and lets the limits admit
+   * or refuse it. An admitted one runs until its response ends, however it
+   * ends (answered, client gone, simulator closed).
+   */
+  private arriveSearch(request: IncomingMessage, response: ServerResponse): Arrival {
+    this.searchCalls++;
+    const user = this.userOf(request);
+    const startedAt = epochMs();
+    const refused = this.limitsState.admit(user, startedAt);
+    const entry = this.searchLog.start(user, startedAt, refused);
+    response.once('close', () => {
+      if (refused === undefined) this.limitsState.release(user);
+      this.searchLog.finish(
+        entry,
+        epochMs(),
+        response.headersSent ? response.statusCode : undefined,
+      );
+    });
+    if (refused === undefined) return { user, refusal: undefined };
+    // Headers taken now: `Running` must show what made the limits refuse it.
+    const headers = this.limitsState.headers(user, startedAt);
+    return { user, refusal: { ...this.limitsState.refusal(refused), headers } };
+  }
+
+  /** The user of a search's valid bearer token; undefined when there is none. */
+  private userOf(request: IncomingMessage): string | undefined {
+    const token = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    return token !== undefined && this.tokens.isValid(token)
+      ? this.tokenUsers.get(token)
+      : undefined;
+  }
+
+  /** Every search answer carries the limit headers that apply (spec §9); a fault's headers win. */
+  private setLimitHeaders(response: ServerResponse, user: string | undefined): void {
+    if (response.headersSent || response.destroyed) return;
+    for (const [name, value] of Object.entries(this.limitsState.headers(user, epochMs()))) {
+      if (value !== undefined) response.setHeader(name, value);
+    }
+  }
+
+  /** Remembers whose token it is, forgetting tokens no longer valid (memory stays flat). */
+  private issueToken(username: string): string {
+    for (const token of this.tokenUsers.keys()) {
+      if (!this.tokens.isValid(token)) this.tokenUsers.delete(token);
+    }
+    const token = this.tokens.issue();
+    this.tokenUsers.set(token, username);
+    return token;
   }
 
   /** spec §7: form-encoded username, password and token=true; 201 with the bare token. */
@@ -311,7 +424,7 @@ class Simulator implements QualysSimulator {
       sendJson(response, 401, { authentication_exceptions: ['InvalidCredentialsException'] });
       return;
     }
-    sendText(response, 201, this.tokens.issue());
+    sendText(response, 201, this.issueToken(username));
   }
 
   private answerSearch(
@@ -374,6 +487,8 @@ class Simulator implements QualysSimulator {
       setLatency: (ms) => this.setLatency(ms),
       revokeTokens: () => this.revokeTokens(),
       expireTokensIn: (ms) => this.expireTokensIn(ms),
+      limits: () => this.limits,
+      setLimits: (patch) => this.setLimits(patch),
     };
   }
 }
@@ -411,6 +526,13 @@ function resolveOptions(options: SimulatorOptions): Settings {
     randomFaultRate: rate,
     seed,
     maxRecordedRequests: maxRecorded,
+    limits: validateLimitsPatch({
+      concurrencyLimit: options.concurrencyLimit,
+      rateLimit: options.rateLimit,
+      refusalStatus: options.refusalStatus,
+      concurrencyHeaderSpelling: options.concurrencyHeaderSpelling,
+      rateRefusalWait: options.rateRefusalWait,
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { FaultSpec } from './faults.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER, type SimulatorStats } from './qualys-simulator.js';
+import type { SubscriptionLimitSettings, SubscriptionLimitsPatch } from './subscription-limits.js';
 
 /**
  * Drives a simulator through HTTP: for benchmarks and soak runs that start it
@@ -47,6 +48,15 @@ export class SimulatorClient {
 
   async expireTokensIn(ms: number): Promise<void> {
     await this.call('POST', 'expire-tokens', { ms });
+  }
+
+  async limits(): Promise<SubscriptionLimitSettings> {
+    return (await this.call('GET', 'limits')) as SubscriptionLimitSettings;
+  }
+
+  /** Changes only what `patch` names (`null` removes a limit); answers the limits in force. */
+  async setLimits(patch: SubscriptionLimitsPatch): Promise<SubscriptionLimitSettings> {
+    return (await this.call('PATCH', 'limits', patch)) as SubscriptionLimitSettings;
   }
 
   private async call(method: string, route: string, body?: unknown): Promise<unknown> {
