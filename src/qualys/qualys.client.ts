@@ -156,7 +156,12 @@ export class QualysClient implements OnModuleDestroy {
     try {
       return await this.search(context, options, budget, progress);
     } catch (error) {
-      if (!request.expired) throw error;
+      // The budget of a late search ends with its request's deadline, so a
+      // call timing out then is the deadline too, whichever timer fired first.
+      const late = request.expired || request.remainingMs() <= 0;
+      const gaveUp =
+        error instanceof SharedSearchLeftError || (error instanceof RelayError && error.code === ErrorCode.CONNECTION);
+      if (!late || !gaveUp) throw error;
       const waiting = error instanceof SharedSearchLeftError ? error.waitingForLimits : progress.waitingForLimits;
       throw new SearchDeadlineError(waiting);
     } finally {
@@ -274,6 +279,8 @@ export class QualysClient implements OnModuleDestroy {
       if (budget.remaining() <= 0) throw connectionError(context.apiUrl);
       const grant = await this.slot(subscriptionId, turn, budget, front, progress);
       let response: AxiosResponse<string>;
+      let kind: RefusalKind | undefined;
+      let limits: LimitHeaders;
       try {
         response = await this.call(context, budget, 'search', (signal) =>
           // The axios instance itself, not HttpService.get(): its Observable wrapper
@@ -289,11 +296,14 @@ export class QualysClient implements OnModuleDestroy {
             ...this.requestOptions(signal),
           }),
         );
+        // What the answer says about the subscription is known before the
+        // slot frees, so the next call already follows it (a probe's answer
+        // clears or renews the block its waiters are waiting on).
+        limits = readLimitHeaders(response.headers, this.config.concurrency);
+        kind = this.learn(subscriptionId, response.status, limits, grant.probe);
       } finally {
         grant.release();
       }
-      const limits = readLimitHeaders(response.headers, this.config.concurrency);
-      const kind = this.learn(subscriptionId, response.status, limits, grant.probe);
       if (!isRetryableStatus(response.status) && kind === undefined) return response;
       if (kind === 'concurrency') {
         scheduler.refusedForConcurrency(subscriptionId);

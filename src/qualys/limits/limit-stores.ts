@@ -46,9 +46,10 @@ export interface SubscriptionGate {
    * No call of the subscription for the next `forMs` (a duration, so replicas'
    * clocks need not agree; Redis measures it with its own clock). With `probe`,
    * the end is a guess (Qualys gave no wait): after it, `enter` grants one
-   * call flagged `probe` and keeps the others blocked until `clear` or a new
-   * `block` — or, if the probe never reports back, until `probeLeaseMs`
-   * passes and another call may probe.
+   * call flagged `probe` and answers the others `full` — they wait for the
+   * probe's slot to be released, by which time its answer has called `clear`
+   * or a new `block` — or, if the probe never reports back, until
+   * `probeLeaseMs` passes and another call may probe.
    */
   block(subscriptionId: string, forMs: number, probe: boolean, probeLeaseMs: number): Promise<void>;
   /** The budget is not spent (an answer said calls remain): calls may flow again. */

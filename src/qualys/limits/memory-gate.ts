@@ -81,9 +81,8 @@ export class MemoryGate implements SubscriptionGate {
     else if (block !== undefined) {
       if (now < block.until)
         return { kind: 'blocked', retryInMs: Math.max(1, Math.ceil(block.until - now)) };
-      const claimedUntil = block.probeClaimedUntil ?? 0;
-      if (now < claimedUntil)
-        return { kind: 'blocked', retryInMs: Math.max(1, Math.ceil(claimedUntil - now)) };
+      // Another call is probing: wait for its slot, whose answer decides (limit-stores.ts).
+      if (now < (block.probeClaimedUntil ?? 0)) return { kind: 'full' };
       probe = true;
     }
 
