@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import type { AxiosResponse } from 'axios';
 import type { RelayContext } from '../auth/relay-context.js';
@@ -125,7 +125,7 @@ class Budget {
  * of the caller's subscription.
  */
 @Injectable()
-export class QualysClient implements OnModuleDestroy {
+export class QualysClient implements OnApplicationShutdown {
   private readonly config: QualysConfig;
   private readonly deadlineMs: number;
 
@@ -183,7 +183,8 @@ export class QualysClient implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the graceful drain (health/graceful-shutdown.ts): no request needs the limits any more. */
+  async onApplicationShutdown(): Promise<void> {
     await this.limits.close();
   }
 

@@ -176,4 +176,10 @@ describe('SubscriptionScheduler (spec §9)', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(order).toEqual(['mine']);
   });
+
+  it('refuses to queue once closed, so nothing waits forever', async () => {
+    create();
+    scheduler.close();
+    await expect(scheduler.acquire('sub', {})).rejects.toBeInstanceOf(SlotWaitAbortedError);
+  });
 });

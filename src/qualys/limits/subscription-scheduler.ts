@@ -203,7 +203,7 @@ export class SubscriptionScheduler {
     signal?: AbortSignal,
     front = false,
   ): Promise<SlotGrant> {
-    if (signal?.aborted) return Promise.reject(new SlotWaitAbortedError());
+    if (signal?.aborted || this.closed) return Promise.reject(new SlotWaitAbortedError());
     const subscription = this.subscription(subscriptionId);
     return new Promise<SlotGrant>((resolve, reject) => {
       const ticket: Ticket = { turn, signal, resolve, reject, settled: false, entering: false };
