@@ -25,11 +25,11 @@ export const TR_SIMULATOR_CLIENT_ID = 'client-qualys-relay-demo';
 /** Holds `&`, `=`, `+`, `%` and `:`: a client that does not encode Basic credentials properly fails. */
 export const TR_SIMULATOR_CLIENT_PASSWORD = 'TR-sim&demo=pass+50%:ok';
 /** What a real API client needs to manage modules. */
-export const DEFAULT_SCOPES: readonly string[] = ['integration'];
+const DEFAULT_SCOPES: readonly string[] = ['integration'];
 export const ACCESS_TOKEN_TTL_SEC = 600;
 const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
-export const TOKEN_PATH = '/iroh/oauth2/token';
+const TOKEN_PATH = '/iroh/oauth2/token';
 const COLLECTIONS = {
   'module-instance': moduleInstanceProblem,
   'module-type': moduleTypeProblem,

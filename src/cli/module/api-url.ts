@@ -7,13 +7,13 @@ export const TR_REGIONS = {
   apjc: 'https://visibility.apjc.amp.cisco.com',
 } as const;
 
-export type TrRegion = keyof typeof TR_REGIONS;
+type TrRegion = keyof typeof TR_REGIONS;
 
 export class UrlPolicyError extends Error {
   override readonly name = 'UrlPolicyError';
 }
 
-export function isTrRegion(value: string): value is TrRegion {
+function isTrRegion(value: string): value is TrRegion {
   return Object.hasOwn(TR_REGIONS, value);
 }
 

@@ -15,7 +15,6 @@ export interface ApiTarget {
 }
 
 export type InstanceAction = 'add' | 'edit' | 'remove';
-export type TypeAction = 'create' | 'update' | 'delete';
 
 export type ModuleCommand =
   | { kind: 'help'; text: string }

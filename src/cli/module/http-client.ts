@@ -25,7 +25,7 @@ export interface HttpAnswer {
 
 export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
-export type HttpFailureKind = 'timeout' | 'unreachable' | 'too-large';
+type HttpFailureKind = 'timeout' | 'unreachable' | 'too-large';
 
 /** No usable HTTP answer; `code` is the system error code when there was one (ECONNREFUSED). */
 export class HttpFailure extends Error {

@@ -28,7 +28,7 @@ export interface IrohClientOptions {
   dispatcher?: Dispatcher;
 }
 
-export const TOKEN_PATH = '/iroh/oauth2/token';
+const TOKEN_PATH = '/iroh/oauth2/token';
 export const collectionPath = (collection: IrohCollection): string =>
   `/iroh/iroh-int/${collection}`;
 
