@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createApp } from '../src/app.factory.js';
 import { IS_PUBLIC_KEY } from '../src/auth/public.decorator.js';
 import { parseRelayConfig, type Env } from '../src/config/config-parser.js';
+import { RELAY_ROUTES } from '../src/relay/relay-routes.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import {
   b64url,
@@ -105,6 +106,14 @@ describe('auth e2e (spec §2, §3)', () => {
         'GET /watchdog',
         'POST /version',
       ]);
+    });
+
+    it('guards exactly the POST relay routes of RELAY_ROUTES, the table the module CLI registers', () => {
+      expect(routes(app).guarded).toEqual(
+        Object.values(RELAY_ROUTES)
+          .map((path) => `POST /${path}`)
+          .sort(),
+      );
     });
 
     it('refuses every other route without a token (deny by default)', async () => {

@@ -6,14 +6,15 @@ import { EmptyObjectDataDto } from './dto/responses.dto.js';
 import { ObservablesPipe } from './observables.pipe.js';
 import { DELIBERATE_EXAMPLES, OBSERVABLES_REQUEST_EXAMPLES } from './dto/api-examples.js';
 import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
+import { RELAY_ROUTES } from './relay-routes.js';
 
 /** Spec §2: Qualys IOC gives no verdicts, so deliberation answers nothing. */
 @ApiTags('relay')
 @ApiBearerAuth('bearer')
 @ApiRelayRateLimitResponse()
-@Controller('deliberate')
+@Controller()
 export class DeliberateController {
-  @Post('observables')
+  @Post(RELAY_ROUTES.deliberate)
   @HttpCode(200)
   @ApiOperation({ summary: 'Verdicts (none from Qualys IOC)' })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })

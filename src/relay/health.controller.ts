@@ -6,6 +6,7 @@ import { QualysHealthIndicator, toRelayHealth } from '../health/qualys.health.js
 import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 import { HEALTH_EXAMPLES } from './dto/api-examples.js';
 import { HealthResponseDto } from './dto/responses.dto.js';
+import { RELAY_ROUTES } from './relay-routes.js';
 
 /**
  * Spec §2 `/health`: proves the caller's Qualys credentials and reachability
@@ -16,11 +17,11 @@ import { HealthResponseDto } from './dto/responses.dto.js';
 @ApiTags('relay')
 @ApiBearerAuth('bearer')
 @ApiRelayRateLimitResponse()
-@Controller('health')
+@Controller()
 export class RelayHealthController {
   constructor(private readonly qualysHealth: QualysHealthIndicator) {}
 
-  @Post()
+  @Post(RELAY_ROUTES.health)
   @HttpCode(200)
   @ApiOperation({ summary: "Checks the caller's Qualys IOC credentials and reachability" })
   @ApiRelayOkResponse(HealthResponseDto, HEALTH_EXAMPLES)

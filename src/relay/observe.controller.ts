@@ -10,15 +10,16 @@ import { ObserveService } from './observe.service.js';
 import type { ObserveResponse } from './observe-response.js';
 import { OBSERVABLES_REQUEST_EXAMPLES, OBSERVE_EXAMPLES } from './dto/api-examples.js';
 import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
+import { RELAY_ROUTES } from './relay-routes.js';
 
 @ApiTags('relay')
 @ApiBearerAuth('bearer')
 @ApiRelayRateLimitResponse()
-@Controller('observe')
+@Controller()
 export class ObserveController {
   constructor(private readonly observe: ObserveService) {}
 
-  @Post('observables')
+  @Post(RELAY_ROUTES.observe)
   @HttpCode(200)
   @ApiOperation({ summary: 'Sightings, indicators, judgements and relationships from Qualys IOC events' })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })

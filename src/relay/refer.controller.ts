@@ -9,15 +9,16 @@ import { ObservablesPipe } from './observables.pipe.js';
 import { ReferService, type ReferLink } from './refer.service.js';
 import { OBSERVABLES_REQUEST_EXAMPLES, REFER_EXAMPLES } from './dto/api-examples.js';
 import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
+import { RELAY_ROUTES } from './relay-routes.js';
 
 @ApiTags('relay')
 @ApiBearerAuth('bearer')
 @ApiRelayRateLimitResponse()
-@Controller('refer')
+@Controller()
 export class ReferController {
   constructor(private readonly refer: ReferService) {}
 
-  @Post('observables')
+  @Post(RELAY_ROUTES.refer)
   @HttpCode(200)
   @ApiOperation({ summary: 'Pivot links to the Qualys IOC console (no Qualys call)' })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })

@@ -6,14 +6,15 @@ import { EmptyListDataDto, TriggerResponseDto } from './dto/responses.dto.js';
 import { ObservablesPipe } from './observables.pipe.js';
 import { OBSERVABLES_REQUEST_EXAMPLES, RESPOND_EXAMPLES, TRIGGER_EXAMPLES } from './dto/api-examples.js';
 import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
+import { RELAY_ROUTES } from './relay-routes.js';
 
 /** Spec §2: the relay offers no response actions. */
 @ApiTags('relay')
 @ApiBearerAuth('bearer')
 @ApiRelayRateLimitResponse()
-@Controller('respond')
+@Controller()
 export class RespondController {
-  @Post('observables')
+  @Post(RELAY_ROUTES.respondObservables)
   @HttpCode(200)
   @ApiOperation({ summary: 'Response actions (none offered)' })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
@@ -22,7 +23,7 @@ export class RespondController {
     return { data: [] };
   }
 
-  @Post('trigger')
+  @Post(RELAY_ROUTES.respondTrigger)
   @HttpCode(200)
   @ApiOperation({ summary: 'Trigger a response action (always fails: none offered)' })
   @ApiRelayOkResponse(TriggerResponseDto, TRIGGER_EXAMPLES)

@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import { isLoopbackHost, type CliIo } from '../simulator/cli.js';
+import {
+  startTrSimulator,
+  TR_SIMULATOR_CLIENT_ID,
+  TR_SIMULATOR_CLIENT_PASSWORD,
+  type TrSimulator,
+} from './tr-simulator.js';
+
+export const TR_CLI_USAGE = `Usage: npm run tr-simulator -- [options]
+A local Threat Response API (OAuth2 client credentials, module instances and
+module types) to try "npm run module" against. Loopback only.
+  --host <address>           listen address (default 127.0.0.1)
+  --port <n>                 listen port (default 8082; 0 picks a free one)
+  --client-id <id>           the API client it accepts (default ${TR_SIMULATOR_CLIENT_ID})
+  --client-password <pass>   its password (default: the printed demo password)
+  --help                     print this help`;
+
+export const DEFAULT_TR_PORT = 8082;
+
+export class TrCliUsageError extends Error {
+  override readonly name = 'TrCliUsageError';
+}
+
+export interface TrCliCommand {
+  help: boolean;
+  host: string;
+  port: number;
+  clientId: string;
+  clientPassword: string;
+}
+
+export function parseTrCliArgs(argv: readonly string[]): TrCliCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'client-id': { type: 'string' },
+        'client-password': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new TrCliUsageError((error as Error).message);
+  }
+  const command: TrCliCommand = {
+    help: values.help ?? false,
+    host: values.host ?? '127.0.0.1',
+    port: DEFAULT_TR_PORT,
+    clientId: values['client-id'] ?? TR_SIMULATOR_CLIENT_ID,
+    clientPassword: values['client-password'] ?? TR_SIMULATOR_CLIENT_PASSWORD,
+  };
+  if (command.help) return command;
+  const port = values.port ?? String(DEFAULT_TR_PORT);
+  command.port = /^\d+$/.test(port) ? Number(port) : Number.NaN;
+  if (!(command.port >= 0 && command.port <= 65535)) {
+    throw new TrCliUsageError('--port must be an integer from 0 to 65535');
+  }
+  // Its credentials are public and it answers anyone: keep it off the network.
+  if (!isLoopbackHost(command.host)) {
+    throw new TrCliUsageError(`refusing to listen on non-loopback host ${command.host}`);
+  }
+  if (command.clientId === '' || command.clientId.includes(':')) {
+    throw new TrCliUsageError('--client-id must be non-empty and hold no ":"');
+  }
+  if (command.clientPassword === '')
+    throw new TrCliUsageError('--client-password must not be empty');
+  return command;
+}
+
+export interface RunningTrCli {
+  simulator: TrSimulator | undefined;
+  /** Resolves with the exit code once the simulator has closed (or never started). */
+  finished: Promise<number>;
+}
+
+const defaultIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  signals: process,
+};
+
+/** A value pasted into a POSIX shell as one word. */
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function runTrCli(
+  argv: readonly string[],
+  io: CliIo = defaultIo,
+): Promise<RunningTrCli> {
+  let command: TrCliCommand;
+  try {
+    command = parseTrCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof TrCliUsageError)) throw error;
+    io.err(`error: ${error.message}`);
+    io.err(TR_CLI_USAGE);
+    return { simulator: undefined, finished: Promise.resolve(2) };
+  }
+  if (command.help) {
+    io.out(TR_CLI_USAGE);
+    return { simulator: undefined, finished: Promise.resolve(0) };
+  }
+  const simulator = await startTrSimulator(command);
+  const finished = new Promise<number>((resolve, reject) => {
+    const stop = (): void => {
+      io.signals.off('SIGINT', stop);
+      io.signals.off('SIGTERM', stop);
+      simulator.close().then(
+        () => resolve(0),
+        (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+      );
+    };
+    io.signals.on('SIGINT', stop);
+    io.signals.on('SIGTERM', stop);
+  });
+  for (const line of [
+    `Threat Response API simulator: ${simulator.url} (Ctrl-C to stop)`,
+    'Its demo API client (public credentials, for this simulator only), ready to paste:',
+    `export TR_API_URL=${shellQuote(simulator.url)}`,
+    `export TR_API_CLIENT_ID=${shellQuote(command.clientId)}`,
+    `export TR_API_CLIENT_PASSWORD=${shellQuote(command.clientPassword)}`,
+  ]) {
+    io.out(line);
+  }
+  return { simulator, finished };
+}
