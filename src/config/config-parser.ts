@@ -166,7 +166,7 @@ function parseRedis(reader: EnvReader): RedisConfig | undefined {
     reader.problems.push('REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -');
   }
   if (url === undefined) return undefined;
-  let valid = false;
+  let valid: boolean;
   try {
     const parsed = new URL(url);
     valid = (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
