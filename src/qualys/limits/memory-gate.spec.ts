@@ -1,10 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  abortListeners,
-  activeTimers,
-  settlesWithin,
-  sleep,
-} from '../../../test/support/timing.js';
+import { abortListeners, trackTimers, settlesWithin, sleep } from '../../../test/support/timing.js';
 import type { GateAnswer, SlotLease } from './limit-stores.js';
 import { MemoryGate } from './memory-gate.js';
 
@@ -126,18 +121,24 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
 
     it('resolves after maxWaitMs and on abort, never rejects, and leaves no timer or listener', async () => {
       const gate = new MemoryGate();
-      const timersBefore = activeTimers();
-      expect(await settlesWithin(gate.released(SUB, 50), 1000)).toBe(true);
+      const timers = trackTimers();
+      try {
+        expect(await settlesWithin(gate.released(SUB, 50), 1000)).toBe(true);
+        expect(timers.pending()).toBe(0);
 
-      const controller = new AbortController();
-      const aborted = gate.released(SUB, 10_000, controller.signal);
-      expect(abortListeners(controller.signal)).toBe(1);
-      controller.abort();
-      expect(await settlesWithin(aborted, 50)).toBe(true);
-      expect(abortListeners(controller.signal)).toBe(0);
+        const controller = new AbortController();
+        const aborted = gate.released(SUB, 10_000, controller.signal);
+        expect([timers.pending(), abortListeners(controller.signal)]).toEqual([1, 1]);
+        controller.abort();
+        expect(await settlesWithin(aborted, 50)).toBe(true);
+        expect([timers.pending(), abortListeners(controller.signal)]).toEqual([0, 0]);
 
-      await expect(gate.released(SUB, 10_000, controller.signal)).resolves.toBeUndefined(); // already aborted
-      expect(activeTimers()).toBe(timersBefore);
+        // Already aborted: resolves at once, arms nothing.
+        await expect(gate.released(SUB, 10_000, controller.signal)).resolves.toBeUndefined();
+        expect(timers.pending()).toBe(0);
+      } finally {
+        timers.stop();
+      }
     });
   });
 });
