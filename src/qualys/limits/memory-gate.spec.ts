@@ -44,30 +44,30 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
 
   it('frees the slot of an expired lease', async () => {
     const gate = new MemoryGate();
-    leaseOf(await gate.enter(SUB, 1, 100));
+    leaseOf(await gate.enter(SUB, 1, 400));
     expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
-    await sleep(150);
+    await sleep(450);
     expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('blocks for the given time, then lets calls flow without a probe', async () => {
     const gate = new MemoryGate();
-    await gate.block(SUB, 300, false, 1000);
+    await gate.block(SUB, 500, false, 1000);
     const answer = await gate.enter(SUB, 2, LEASE_MS);
     expect(answer.kind).toBe('blocked');
     const retryInMs = answer.kind === 'blocked' ? answer.retryInMs : -1;
-    expect(retryInMs).toBeGreaterThan(200);
-    expect(retryInMs).toBeLessThanOrEqual(300);
-    await sleep(320);
+    expect(retryInMs).toBeGreaterThan(300);
+    expect(retryInMs).toBeLessThanOrEqual(500);
+    await sleep(550);
     expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
     expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('after a guessed block grants exactly one probe and keeps the others blocked until clear', async () => {
     const gate = new MemoryGate();
-    await gate.block(SUB, 100, true, 5000);
+    await gate.block(SUB, 300, true, 5000);
     expect((await gate.enter(SUB, 2, LEASE_MS)).kind).toBe('blocked');
-    await sleep(130);
+    await sleep(350);
     expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     const other = await gate.enter(SUB, 2, LEASE_MS);
     expect(other.kind).toBe('blocked');
@@ -81,10 +81,10 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
 
   it('lets another call probe when the probe never reports back within probeLeaseMs', async () => {
     const gate = new MemoryGate();
-    await gate.block(SUB, 0, true, 150);
+    await gate.block(SUB, 0, true, 400);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     expect((await gate.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
-    await sleep(180);
+    await sleep(450);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
   });
 
@@ -92,9 +92,9 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
     const gate = new MemoryGate();
     await gate.block(SUB, 0, true, 5000);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
-    await gate.block(SUB, 100, true, 5000);
+    await gate.block(SUB, 300, true, 5000);
     expect((await gate.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
-    await sleep(130);
+    await sleep(350);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
   });
 

@@ -89,10 +89,10 @@ describe('RedisGate: two replicas against a real redis-server', () => {
   });
 
   it('frees the slot of an expired lease (a crashed replica holds nothing for long)', async () => {
-    leaseOf(await a.enter(SUB, 1, 200));
+    leaseOf(await a.enter(SUB, 1, 400));
     expect(shape(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
     expect(await connA.client.pttl(keys.slotsKey(SUB))).toBeGreaterThan(0); // the set itself expires too
-    await sleep(300);
+    await sleep(450);
     expect(shape(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
@@ -158,19 +158,19 @@ describe('RedisGate: two replicas against a real redis-server', () => {
 
   describe('budget block (one replica learns it, every replica obeys)', () => {
     it('blocks for the given time by Redis’s clock, then lets calls flow', async () => {
-      await a.block(SUB, 400, false, 1000);
+      await a.block(SUB, 500, false, 1000);
       const blocked = await b.enter(SUB, 2, LEASE_MS);
       expect(blocked.kind).toBe('blocked');
-      expect(retryOf(blocked)).toBeGreaterThan(250);
-      expect(retryOf(blocked)).toBeLessThanOrEqual(400);
-      await sleep(450);
+      expect(retryOf(blocked)).toBeGreaterThan(300);
+      expect(retryOf(blocked)).toBeLessThanOrEqual(500);
+      await sleep(550);
       expect(shape(await b.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
       expect(await connA.client.exists(keys.budgetKey(SUB))).toBe(0); // the block expired with its time
     });
 
     it('after a guessed block grants exactly one probe across replicas, the rest wait for clear', async () => {
       await a.block(SUB, 100, true, 5000);
-      await sleep(150);
+      await sleep(150); // the guessed end passes
       const answers = await Promise.all([
         a.enter(SUB, 5, LEASE_MS),
         b.enter(SUB, 5, LEASE_MS),
@@ -189,19 +189,19 @@ describe('RedisGate: two replicas against a real redis-server', () => {
     });
 
     it('lets another call probe when the probe does not report back within probeLeaseMs', async () => {
-      await a.block(SUB, 0, true, 200);
+      await a.block(SUB, 0, true, 400);
       expect(shape(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
       expect((await b.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
-      await sleep(250);
+      await sleep(450);
       expect(shape(await b.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     });
 
     it('starts over after a new block (the probe found the budget spent again)', async () => {
       await a.block(SUB, 0, true, 5000);
       expect(shape(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
-      await a.block(SUB, 150, true, 5000);
+      await a.block(SUB, 300, true, 5000);
       expect((await b.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
-      await sleep(200);
+      await sleep(350);
       expect(shape(await b.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     });
 

@@ -79,19 +79,19 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
   });
 
   it('expires an entry with its TTL (in Redis and inside the sealed value)', async () => {
-    await a.set(CRED, SEARCH, ANSWER, 250);
+    await a.set(CRED, SEARCH, ANSWER, 500);
     const ttl = await connA.client.pttl(keys.resultKey(CRED, SEARCH));
     expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(250);
+    expect(ttl).toBeLessThanOrEqual(500);
     expect(await b.get(CRED, SEARCH)).toEqual(ANSWER);
-    await sleep(300);
+    await sleep(550);
     expect(await b.get(CRED, SEARCH)).toBeUndefined();
   });
 
   it('refuses a value whose Redis TTL was removed once its sealed expiry passed', async () => {
-    await a.set(CRED, SEARCH, ANSWER, 200);
+    await a.set(CRED, SEARCH, ANSWER, 500);
     await connA.client.persist(keys.resultKey(CRED, SEARCH));
-    await sleep(250);
+    await sleep(550);
     expect(await connA.client.exists(keys.resultKey(CRED, SEARCH))).toBe(1);
     expect(await b.get(CRED, SEARCH)).toBeUndefined();
   });
