@@ -26,9 +26,43 @@ export async function eventually(condition: () => boolean, ms = 5000): Promise<b
   return true;
 }
 
-/** Active `setTimeout` timers of this process: proves waits leave none behind. */
-export function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+/**
+ * Counts the timers created through the global `setTimeout` from now until
+ * `stop()` that are still pending (neither fired nor cleared): proves a
+ * piece of code leaves no timer behind, whatever else runs in the process.
+ */
+export function trackTimers(): { pending(): number; stop(): void } {
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  const pending = new Set<unknown>();
+  const tracked = (
+    callback: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ): unknown => {
+    const timer = realSet(
+      (...callArgs: unknown[]) => {
+        pending.delete(timer);
+        callback(...callArgs);
+      },
+      ms,
+      ...args,
+    );
+    pending.add(timer);
+    return timer;
+  };
+  globalThis.setTimeout = tracked as unknown as typeof setTimeout;
+  globalThis.clearTimeout = ((timer?: NodeJS.Timeout) => {
+    pending.delete(timer);
+    realClear(timer);
+  }) as typeof clearTimeout;
+  return {
+    pending: () => pending.size,
+    stop: () => {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+    },
+  };
 }
 
 /** Abort listeners still registered on `signal`. */

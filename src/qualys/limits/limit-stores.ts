@@ -2,7 +2,7 @@
  * The state behind spec §9 (slots, rate budget, result cache, coalescing),
  * as narrow stores with two implementations each: in this process (the
  * embedded default) and in Redis (several replicas). The scheduler and the
- * client only see these interfaces; `SharedLimitStores` picks Redis while it
+ * client only see these interfaces; `createLimitStores` picks Redis while it
  * is up and this process's stores while it is not.
  *
  * Identifiers are opaque strings made by `StateKeys`: `subscriptionId` for

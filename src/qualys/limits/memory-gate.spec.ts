@@ -1,10 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  abortListeners,
-  activeTimers,
-  settlesWithin,
-  sleep,
-} from '../../../test/support/timing.js';
+import { abortListeners, trackTimers, settlesWithin, sleep } from '../../../test/support/timing.js';
 import type { GateAnswer, SlotLease } from './limit-stores.js';
 import { MemoryGate } from './memory-gate.js';
 
@@ -49,30 +44,30 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
 
   it('frees the slot of an expired lease', async () => {
     const gate = new MemoryGate();
-    leaseOf(await gate.enter(SUB, 1, 100));
+    leaseOf(await gate.enter(SUB, 1, 400));
     expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
-    await sleep(150);
+    await sleep(450);
     expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('blocks for the given time, then lets calls flow without a probe', async () => {
     const gate = new MemoryGate();
-    await gate.block(SUB, 300, false, 1000);
+    await gate.block(SUB, 500, false, 1000);
     const answer = await gate.enter(SUB, 2, LEASE_MS);
     expect(answer.kind).toBe('blocked');
     const retryInMs = answer.kind === 'blocked' ? answer.retryInMs : -1;
-    expect(retryInMs).toBeGreaterThan(200);
-    expect(retryInMs).toBeLessThanOrEqual(300);
-    await sleep(320);
+    expect(retryInMs).toBeGreaterThan(300);
+    expect(retryInMs).toBeLessThanOrEqual(500);
+    await sleep(550);
     expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
     expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('after a guessed block grants exactly one probe and makes the others wait for its slot until clear', async () => {
     const gate = new MemoryGate();
-    await gate.block(SUB, 100, true, 5000);
+    await gate.block(SUB, 300, true, 5000);
     expect((await gate.enter(SUB, 2, LEASE_MS)).kind).toBe('blocked');
-    await sleep(130);
+    await sleep(350);
     expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     expect(await gate.enter(SUB, 2, LEASE_MS)).toEqual({ kind: 'full' });
 
@@ -82,10 +77,10 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
 
   it('lets another call probe when the probe never reports back within probeLeaseMs', async () => {
     const gate = new MemoryGate();
-    await gate.block(SUB, 0, true, 150);
+    await gate.block(SUB, 0, true, 400);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     expect(await gate.enter(SUB, 5, LEASE_MS)).toEqual({ kind: 'full' });
-    await sleep(180);
+    await sleep(450);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
   });
 
@@ -93,9 +88,9 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
     const gate = new MemoryGate();
     await gate.block(SUB, 0, true, 5000);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
-    await gate.block(SUB, 100, true, 5000);
+    await gate.block(SUB, 300, true, 5000);
     expect((await gate.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
-    await sleep(130);
+    await sleep(350);
     expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
   });
 
@@ -122,18 +117,24 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
 
     it('resolves after maxWaitMs and on abort, never rejects, and leaves no timer or listener', async () => {
       const gate = new MemoryGate();
-      const timersBefore = activeTimers();
-      expect(await settlesWithin(gate.released(SUB, 50), 1000)).toBe(true);
+      const timers = trackTimers();
+      try {
+        expect(await settlesWithin(gate.released(SUB, 50), 1000)).toBe(true);
+        expect(timers.pending()).toBe(0);
 
-      const controller = new AbortController();
-      const aborted = gate.released(SUB, 10_000, controller.signal);
-      expect(abortListeners(controller.signal)).toBe(1);
-      controller.abort();
-      expect(await settlesWithin(aborted, 50)).toBe(true);
-      expect(abortListeners(controller.signal)).toBe(0);
+        const controller = new AbortController();
+        const aborted = gate.released(SUB, 10_000, controller.signal);
+        expect([timers.pending(), abortListeners(controller.signal)]).toEqual([1, 1]);
+        controller.abort();
+        expect(await settlesWithin(aborted, 50)).toBe(true);
+        expect([timers.pending(), abortListeners(controller.signal)]).toEqual([0, 0]);
 
-      await expect(gate.released(SUB, 10_000, controller.signal)).resolves.toBeUndefined(); // already aborted
-      expect(activeTimers()).toBe(timersBefore);
+        // Already aborted: resolves at once, arms nothing.
+        await expect(gate.released(SUB, 10_000, controller.signal)).resolves.toBeUndefined();
+        expect(timers.pending()).toBe(0);
+      } finally {
+        timers.stop();
+      }
     });
   });
 });

@@ -19,9 +19,9 @@ describe('MemoryResults (spec §9 result cache in one process)', () => {
 
   it('forgets an entry after its own TTL', async () => {
     const results = new MemoryResults(1_000_000);
-    await results.set(CRED, 'short', answer('[]'), 100);
+    await results.set(CRED, 'short', answer('[]'), 300);
     await results.set(CRED, 'long', answer('[1]'), 10_000);
-    await sleep(150);
+    await sleep(350);
     expect(await results.get(CRED, 'short')).toBeUndefined();
     expect(await results.get(CRED, 'long')).toEqual(answer('[1]'));
   });

@@ -73,11 +73,13 @@ describe('StateKeys', () => {
       keys.slotsKey(sub),
       keys.budgetKey(sub),
       keys.probeKey(sub),
+      keys.releasesKey(sub),
       keys.releasedChannel(sub),
     ]).toEqual([
       `relay-a:{s:${sub}}:slots`,
       `relay-a:{s:${sub}}:budget`,
       `relay-a:{s:${sub}}:probe`,
+      `relay-a:{s:${sub}}:releases`,
       `relay-a:{s:${sub}}:released`,
     ]);
     expect([
@@ -98,6 +100,7 @@ describe('StateKeys', () => {
       keys.slotsKey(sub),
       keys.budgetKey(sub),
       keys.probeKey(sub),
+      keys.releasesKey(sub),
       keys.releasedChannel(sub),
       keys.resultKey(cred, keys.searchId('ip:"10.1.2.3"', true, 1)),
       keys.inflightKey(cred, keys.searchKey('ip:"10.1.2.3"', true, 100, 1)),

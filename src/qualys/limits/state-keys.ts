@@ -76,6 +76,11 @@ export class StateKeys {
     return `${this.subscriptionTag(subscriptionId)}:probe`;
   }
 
+  /** Counter of the subscription's releases: lets a new waiter see a release it subscribed too late for. */
+  releasesKey(subscriptionId: string): string {
+    return `${this.subscriptionTag(subscriptionId)}:releases`;
+  }
+
   /** Channel on which a released slot of the subscription is announced. */
   releasedChannel(subscriptionId: string): string {
     return `${this.subscriptionTag(subscriptionId)}:released`;

@@ -39,7 +39,8 @@ export class Waiters {
         }
         resolve();
       };
-      const timer = setTimeout(done, maxWaitMs);
+      // Node's timers overflow past 2^31 - 1 ms and would fire at once.
+      const timer = setTimeout(done, Math.min(maxWaitMs, 2_147_483_647));
       signal?.addEventListener('abort', done, { once: true });
       waiting.add(done);
       if (first) this.hooks.onFirst?.(key);
