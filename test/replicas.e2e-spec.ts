@@ -64,7 +64,7 @@ describe('two replicas sharing Redis (spec §9)', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const logs: Record<string, unknown>[] = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         logs.push(JSON.parse(line) as Record<string, unknown>);
       } catch {
