@@ -1,4 +1,5 @@
 import { checkQualysUrl } from '../auth/qualys-url-policy.js';
+import { parseCidr } from '../common/address-policy.js';
 import {
   DEFAULT_JWKS_HOSTS,
   DEFAULT_QUALYS_HOSTS,
@@ -144,6 +145,7 @@ function parseQualys(reader: EnvReader, deadlineMs: number): QualysConfig {
     platformUrl: url('QUALYS_PLATFORM_URL'),
     hostAllowlist,
     allowInsecure,
+    addressAllowlist: parseAddressAllowlist(reader),
     timeoutMs: reader.integer('QUALYS_TIMEOUT_MS', 10_000, 100, 300_000),
     // Spec §9: a search's retry budget never outlives the request's deadline.
     budgetMs: reader.integer('QUALYS_BUDGET_MS', deadlineMs, 100, deadlineMs),
@@ -157,6 +159,20 @@ function parseQualys(reader: EnvReader, deadlineMs: number): QualysConfig {
   };
 }
 
+/** Spec §3: CIDRs a Qualys host may resolve to although they are private; default none. */
+function parseAddressAllowlist(reader: EnvReader): string[] {
+  const name = 'QUALYS_ADDRESS_ALLOWLIST';
+  const items = (reader.raw(name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.some((item) => parseCidr(item) === undefined)) {
+    reader.problems.push(`${name} must be a comma-separated list of CIDRs such as 10.20.0.0/16`);
+    return [];
+  }
+  return items;
+}
+
 const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 function parseRedis(reader: EnvReader): RedisConfig | undefined {
@@ -166,7 +182,7 @@ function parseRedis(reader: EnvReader): RedisConfig | undefined {
     reader.problems.push('REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -');
   }
   if (url === undefined) return undefined;
-  let valid = false;
+  let valid: boolean;
   try {
     const parsed = new URL(url);
     valid = (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';

@@ -32,8 +32,13 @@ export interface QualysConfig {
   platformUrl?: string;
   /** Host patterns (`*.qualys.com`, `gateway.qg1.apps.qualys.eu`) URLs may name. */
   hostAllowlist: string[];
-  /** Permits `http://`, loopback and private Qualys URLs (demo, tests). */
+  /** Permits `http://`, loopback and private Qualys URLs and addresses (demo, tests). */
   allowInsecure: boolean;
+  /**
+   * CIDRs a Qualys host may resolve to although they are loopback, private or
+   * otherwise internal (a private-cloud platform); empty by default (spec §3).
+   */
+  addressAllowlist: string[];
   /** Per-call timeout, milliseconds. */
   timeoutMs: number;
   /** Time budget of one search including its retries and waits, milliseconds. */

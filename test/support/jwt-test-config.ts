@@ -23,6 +23,7 @@ export function testRelayConfig(
       platformUrl: TEST_PLATFORM_URL,
       hostAllowlist: ['*.qualys.com', '*.qualys.eu'],
       allowInsecure: false,
+      addressAllowlist: [],
       timeoutMs: 1000,
       budgetMs: 5000,
       retries: 0,
