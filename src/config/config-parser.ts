@@ -207,12 +207,15 @@ export function parseRelayConfig(env: Env): RelayConfig {
   const deadlineMs = reader.integer('RELAY_DEADLINE_MS', 20_000, 1000, 300_000);
   const qualys = parseQualys(reader, deadlineMs);
   const redis = parseRedis(reader);
+  // Spec §3: no tenant (token) and no default may ask Qualys for larger pages.
+  const entitiesLimitMax = reader.integer('CTR_ENTITIES_LIMIT_MAX', 1000, 1, 10_000);
   const config = {
     port: reader.integer('PORT', 9090, 0, 65_535),
     host: reader.string('HOST', '0.0.0.0') as string,
     auth,
     qualys,
-    entitiesLimit: reader.integer('CTR_ENTITIES_LIMIT', 100, 1, 10_000),
+    entitiesLimit: reader.integer('CTR_ENTITIES_LIMIT', 100, 1, entitiesLimitMax),
+    entitiesLimitMax,
     maxObservables: reader.integer('RELAY_MAX_OBSERVABLES', 1000, 1, 100_000),
     bodyLimitBytes: reader.integer('RELAY_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as string,

@@ -75,6 +75,8 @@ export interface RelayConfig {
   qualys: QualysConfig;
   /** Default entity limit (spec §5). */
   entitiesLimit: number;
+  /** Cap on a token's `CTR_ENTITIES_LIMIT`, hence on the Qualys page size (spec §3). */
+  entitiesLimitMax: number;
   /** Largest accepted observables array. */
   maxObservables: number;
   /** Largest accepted request body, bytes. */

@@ -34,6 +34,7 @@ export function testRelayConfig(
       ...overrides.qualys,
     },
     entitiesLimit: overrides.entitiesLimit ?? 100,
+    entitiesLimitMax: 1000,
     maxObservables: 1000,
     bodyLimitBytes: 1_048_576,
     logLevel: 'silent',
