@@ -171,7 +171,7 @@ export class QualysClient {
       }
       if (response.status >= 200 && response.status < 300) return response;
       if (response.status === 400 || response.status === 404) return response;
-      throw errorForStatus(response.status, response.data);
+      throw errorForStatus(response.status, response.data, context.credentials);
     }
   }
 
@@ -192,7 +192,7 @@ export class QualysClient {
       }),
     );
     if (response.status < 200 || response.status >= 300) {
-      throw errorForStatus(response.status, response.data);
+      throw errorForStatus(response.status, response.data, context.credentials);
     }
     const token = response.data.trim();
     if (token === '') throw unexpectedResponse('the authentication answer carried no token');

@@ -259,7 +259,12 @@ class Simulator implements QualysSimulator {
     const fault = this.chooseFault(endpoint.route, url.searchParams);
     if (!(await this.delay()) || response.destroyed) return;
     if (fault !== undefined) {
-      respondWithFault(request, response, fault, this.faultEnvironment());
+      respondWithFault(
+        request,
+        response,
+        fault,
+        this.faultEnvironment(endpoint.route, request, body),
+      );
     } else if (endpoint.route === 'auth') {
       this.answerAuth(request, response, body);
     } else {
@@ -311,7 +316,7 @@ class Simulator implements QualysSimulator {
       sendJson(response, 401, { authentication_exceptions: ['InvalidCredentialsException'] });
       return;
     }
-    sendText(response, 201, this.tokens.issue());
+    sendText(response, 201, this.tokens.issue(username));
   }
 
   private answerSearch(
@@ -319,7 +324,7 @@ class Simulator implements QualysSimulator {
     response: ServerResponse,
     params: URLSearchParams,
   ): void {
-    const token = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const token = bearerToken(request);
     if (token === undefined || !this.tokens.isValid(token)) {
       sendText(response, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
       return;
@@ -361,8 +366,17 @@ class Simulator implements QualysSimulator {
     if (excess > 0) this.requests.splice(0, excess);
   }
 
-  private faultEnvironment(): FaultEnvironment {
-    return { signal: this.lifetime.signal, openStreams: this.openStreams };
+  private faultEnvironment(route: Route, request: IncomingMessage, body: string): FaultEnvironment {
+    const user =
+      route === 'auth'
+        ? (new URLSearchParams(body).get('username') ?? undefined)
+        : this.tokens.userOf(bearerToken(request) ?? '');
+    return {
+      signal: this.lifetime.signal,
+      openStreams: this.openStreams,
+      requestBody: body,
+      ...(user === undefined ? {} : { user }),
+    };
   }
 
   private adminControls(): AdminControls {
@@ -376,6 +390,10 @@ class Simulator implements QualysSimulator {
       expireTokensIn: (ms) => this.expireTokensIn(ms),
     };
   }
+}
+
+function bearerToken(request: IncomingMessage): string | undefined {
+  return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 function resolveOptions(options: SimulatorOptions): Settings {
