@@ -4,6 +4,7 @@ import type { AxiosResponse } from 'axios';
 import type { RelayContext } from '../auth/relay-context.js';
 import { ErrorCode } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
+import { tokenFromAuthAnswer } from './auth-answer.js';
 import { QualysCallLimiter } from './call-limiter.js';
 import { QUALYS_USER_AGENT } from './http-agents.js';
 import type { QualysEvent } from './qualys-event.js';
@@ -194,9 +195,7 @@ export class QualysClient {
     if (response.status < 200 || response.status >= 300) {
       throw errorForStatus(response.status, response.data, context.credentials);
     }
-    const token = response.data.trim();
-    if (token === '') throw unexpectedResponse('the authentication answer carried no token');
-    return token;
+    return tokenFromAuthAnswer(response.data);
   }
 
   /**

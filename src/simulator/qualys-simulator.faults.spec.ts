@@ -135,7 +135,7 @@ describe('Qualys simulator: injected faults', () => {
       await expect(client.requestToken()).rejects.toThrow(
         'auth failed with 401: {"authentication_exceptions":["InvalidCredentialsException"]}',
       );
-      expect(await client.requestToken()).toMatch(/^sim-/);
+      expect(await client.requestToken()).toMatch(/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/);
       expect(simulator.stats.authCalls).toBe(2);
     });
 

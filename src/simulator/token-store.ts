@@ -5,6 +5,11 @@ interface IssuedToken {
   expiresAt: number;
 }
 
+/** base64url of a JSON value: one segment of a JWT. */
+function segment(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
 /** Bearer tokens issued by `POST /auth`, each valid until its expiry (spec §7: 4 hours). */
 export class TokenStore {
   private readonly issued = new Map<string, IssuedToken>();
@@ -14,11 +19,27 @@ export class TokenStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new token for `user`. Random, not sequential: the relay must never be able to guess or reuse a token. */
+  /**
+   * A new token for `user`, JWT-shaped as real Qualys tokens are (spec §7:
+   * the relay refuses anything else). Random, not sequential: the relay must
+   * never be able to guess or reuse a token. Nobody verifies the signature:
+   * the simulator looks tokens up.
+   */
   issue(user: string): string {
     this.dropExpired();
-    const token = `sim-${randomBytes(16).toString('hex')}`;
-    this.issued.set(token, { user, expiresAt: this.now() + this.ttlMs });
+    const issuedAt = this.now();
+    const expiresAt = issuedAt + this.ttlMs;
+    const token = [
+      segment({ alg: 'HS256', typ: 'JWT' }),
+      segment({
+        sub: user,
+        iat: Math.floor(issuedAt / 1000),
+        exp: Math.floor(expiresAt / 1000),
+        jti: randomBytes(16).toString('hex'),
+      }),
+      randomBytes(32).toString('base64url'),
+    ].join('.');
+    this.issued.set(token, { user, expiresAt });
     return token;
   }
 
