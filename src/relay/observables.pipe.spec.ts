@@ -5,7 +5,7 @@ import { ObservablesPipe } from './observables.pipe.js';
 
 const pipe = new ObservablesPipe(testRelayConfig());
 
-describe('ObservablesPipe: well-formed Unicode (spec §2)', () => {
+describe('ObservablesPipe (spec §2)', () => {
   it('keeps well-formed strings, surrogate pairs included, and drops extra keys', () => {
     expect(
       pipe.transform([
@@ -42,5 +42,21 @@ describe('ObservablesPipe: well-formed Unicode (spec §2)', () => {
         { type: 7, value: 'x' },
       ]),
     ).toThrow(new InvalidArgumentError('[0].value must not be empty; [1].type must be a string'));
+  });
+
+  it('ignores a deeply nested extra key without walking it', () => {
+    let extra: unknown = 1;
+    for (let depth = 0; depth < 100_000; depth++) extra = { a: [extra] };
+    expect(pipe.transform([{ type: 'ip', value: '1.2.3.4', extra }])).toEqual([
+      { type: 'ip', value: '1.2.3.4' },
+    ]);
+  });
+
+  it('refuses a deeply nested value as not a string', () => {
+    let value: unknown = 'x';
+    for (let depth = 0; depth < 100_000; depth++) value = [value];
+    expect(() => pipe.transform([{ type: 'ip', value }])).toThrow(
+      new InvalidArgumentError('[0].value must be a string'),
+    );
   });
 });
