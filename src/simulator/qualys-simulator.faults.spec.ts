@@ -374,9 +374,10 @@ describe('Qualys simulator: close()', () => {
     );
     await waitFor(() => simulator.stats.searchCalls === 2 && simulator.activeStreams === 1);
 
+    // Waiting for the hanging and endless answers would take forever: seconds is a safe bound.
     const started = performance.now();
     await simulator.close();
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(5000);
     expect((await hanging).error?.message).toBe('socket hang up');
     expect(await endlessBody).toBe('aborted');
     expect(simulator.activeStreams).toBe(0);
