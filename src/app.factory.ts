@@ -1,9 +1,9 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { RelayConfig } from './config/relay-config.js';
 import { GracefulShutdown } from './health/graceful-shutdown.js';
@@ -38,9 +38,6 @@ const HELMET_OPTIONS: Parameters<typeof helmet>[0] = {
 /**
  * Builds the application exactly as production runs it; `main.ts`, the demo
  * and the e2e tests all call this, so the tests exercise the real pipeline.
- * Express-level pieces are mounted here in order: request logging and
- * metrics first (so every request is seen, Swagger's too), shutdown
- * tracking, security headers, the body parser, then the API docs.
  */
 export async function createApp(
   config: RelayConfig,
@@ -49,11 +46,33 @@ export async function createApp(
   const logger = createRelayLogger(config.logLevel, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register(config, { logger }),
-    {
-      bodyParser: false,
-      ...(options.logger === false ? { logger: false } : { bufferLogs: true }),
-    },
+    nestApplicationOptions(options),
   );
+  return mountPipeline(app, config, logger, options);
+}
+
+/** Nest's own options for the application `createApp` builds. */
+export function nestApplicationOptions(options: CreateAppOptions): NestApplicationOptions {
+  return {
+    bodyParser: false,
+    ...(options.logger === false ? { logger: false } : { bufferLogs: true }),
+  };
+}
+
+/**
+ * Mounts the Express-level pieces on an application built from
+ * `AppModule.register(config, { logger })`, in order: request logging and
+ * metrics first (so every request is seen, Swagger's too), shutdown
+ * tracking, security headers, the body parser, then the API docs. Separate
+ * from `createApp` so an application whose providers were overridden
+ * (`Test.createTestingModule`) gets the same pipeline.
+ */
+export function mountPipeline(
+  app: NestExpressApplication,
+  config: RelayConfig,
+  logger: PinoLogger,
+  options: CreateAppOptions = {},
+): NestExpressApplication {
   if (options.logger !== false) app.useLogger(app.get(PinoNestLogger));
 
   app.set('x-powered-by', false);

@@ -24,7 +24,15 @@ const envelope = (code: string, message: string) => ({
  * caches tokens per (API URL, credentials), so a fresh user always starts
  * with `POST /auth`.
  */
-const USERS = ['auth-401', 'auth-503', 'auth-503-persistent', 'auth-hang', 'auth-empty', 'revoked'];
+const USERS = [
+  'auth-401',
+  'auth-503',
+  'auth-503-persistent',
+  'auth-hang',
+  'auth-empty',
+  'auth-html',
+  'revoked',
+];
 
 interface Answer {
   body: unknown;
@@ -138,24 +146,28 @@ describe('Qualys faults beyond spec §7 (fault injection)', () => {
       await expectRecovery(token);
     });
 
-    it('answers a 2xx token answer without a token with unknown', async () => {
-      const token = await tokenFor('auth-empty');
-      relay.simulator.injectFault({
-        on: 'auth',
-        kind: 'status',
-        status: 201,
-        body: '  ',
-        times: 1,
-      });
-      const { body } = await observe(token);
-      expect(body).toEqual(
-        envelope(
-          'unknown',
-          'Unexpected response from Qualys IOC: the authentication answer carried no token',
-        ),
-      );
-      await expectRecovery(token);
-    });
+    it.each([
+      ['auth-empty', 201, '  '],
+      ['auth-html', 200, '<html><body>Sign in to the corporate proxy</body></html>'],
+    ])(
+      'answers a 2xx token answer that is not JWT-shaped with unknown, and never caches it (%s)',
+      async (user, status, answer) => {
+        const token = await tokenFor(user);
+        relay.simulator.injectFault({ on: 'auth', kind: 'status', status, body: answer, times: 1 });
+        const { body } = await observe(token);
+        expect(body).toEqual(
+          envelope('unknown', 'Unexpected response from Qualys IOC authentication'),
+        );
+        expect([relay.simulator.stats.authCalls, relay.simulator.stats.searchCalls]).toEqual([
+          1, 0,
+        ]);
+        // Not cached: the next request fetches a token again, gets a real one, and searches.
+        await expectRecovery(token);
+        expect([relay.simulator.stats.authCalls, relay.simulator.stats.searchCalls]).toEqual([
+          2, 2,
+        ]);
+      },
+    );
   });
 
   describe('on searches', () => {

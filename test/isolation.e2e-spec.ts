@@ -99,7 +99,15 @@ describe('a token naming a host outside the allow-lists causes no outbound conne
   let port: number;
 
   beforeAll(async () => {
-    relay = await startRelayHarness({ env: { QUALYS_ALLOW_INSECURE: 'false' } });
+    // Every URL below really names the counting listener: names resolve to
+    // 127.0.0.1 (as a hijacked DNS record would), and the resolved-address
+    // check lets loopback through, so the URL policy alone stands between
+    // the token and the listener. Without it, each row would connect.
+    relay = await startRelayHarness({
+      env: { QUALYS_ALLOW_INSECURE: 'false', QUALYS_ADDRESS_ALLOWLIST: '127.0.0.0/8,0.0.0.0/8' },
+      hostResolver: (_hostname, _options, callback) =>
+        callback(null, [{ address: '127.0.0.1', family: 4 }]),
+    });
     listener = createServer((socket) => {
       connections++;
       socket.destroy();
@@ -121,15 +129,17 @@ describe('a token naming a host outside the allow-lists causes no outbound conne
     ['http loopback', () => `http://127.0.0.1:${port}`, 'API_URL in JWT payload must use https'],
     [
       'a host off the list',
-      () => 'https://gateway.qg1.apps.qualys.com.evil.example',
+      () => `https://gateway.qg1.apps.qualys.com.evil.example:${port}`,
       'API_URL in JWT payload names a host that is not on the allowed Qualys host list',
     ],
     [
+      // Connecting to 0.0.0.0 reaches a listener on 127.0.0.1 (Linux, macOS).
       'a private address',
-      () => 'https://10.0.0.8',
+      () => `https://0.0.0.0:${port}`,
       'API_URL in JWT payload names a loopback, private or link-local address',
     ],
   ])('refuses %s before any request leaves the relay', async (_name, apiUrl, reason) => {
+    connections = 0;
     const token = await relay.token({
       API_URL: apiUrl(),
       PLATFORM_URL: 'https://qualysguard.qg1.apps.qualys.com',

@@ -261,6 +261,17 @@ describe('POST /observe/observables (spec §5)', () => {
     expect(pageSizes).toEqual(['3', '3', '3', '3']);
   });
 
+  it('never asks Qualys for pages larger than CTR_ENTITIES_LIMIT_MAX, whatever the token says', async () => {
+    const token = await relay.token({ CTR_ENTITIES_LIMIT: Number.MAX_SAFE_INTEGER });
+    const body = await observe([{ type: 'md5', value: V.md5 }], token);
+    expect(body.data!.sightings.count).toBe(4);
+    expect(
+      relay.simulator.stats.requests
+        .filter((r) => r.path === '/ioc/events')
+        .map((r) => r.query.pageSize),
+    ).toEqual(['1000', '1000']);
+  });
+
   it('falls back to the default limit when the token carries a bad one', async () => {
     for (const bad of [0, -4, 2.5, 'many']) {
       relay.simulator.resetStats();

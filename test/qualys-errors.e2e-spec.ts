@@ -4,6 +4,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 const V = SIMULATOR_VALUES;
@@ -132,6 +133,61 @@ describe('Qualys failures as relay errors (spec §7)', () => {
     expect(await observe()).toEqual(
       envelope('unknown', 'Unexpected response from Qualys IOC: Internal failure in IOC search'),
     );
+  });
+
+  describe('an upstream page that echoes the request (a careless proxy)', () => {
+    /** Every form in which a secret could leak into an answer. */
+    const leaks = (text: string, secrets: string[]) =>
+      secrets.flatMap((secret) =>
+        [
+          secret,
+          encodeURIComponent(secret),
+          new URLSearchParams({ s: secret }).toString().slice(2),
+        ].filter((form) => text.includes(form)),
+      );
+
+    it('quotes neither the Qualys token nor the user name from a search answer', async () => {
+      await observe(); // a cached token, so the search below sends it
+      relay.simulator.injectFault({ on: 'search', kind: 'echo-request' });
+      const response = await request(relay.url)
+        .post('/observe/observables')
+        .set('Authorization', `Bearer ${jwt}`)
+        .send([{ type: 'md5', value: V.md5 }])
+        .expect(200);
+      expect(response.body).toEqual(
+        envelope(
+          'unknown',
+          'Unexpected response from Qualys IOC: 502 Bad Gateway (proxy debug) ' +
+            'Authorization: [redacted] User: [redacted] Request: GET /ioc/events Body:',
+        ),
+      );
+      const qualysToken = /^Bearer (.+)$/.exec(
+        String(
+          relay.simulator.stats.requests.find((r) => r.path === '/ioc/events')?.headers
+            .authorization,
+        ),
+      )?.[1];
+      expect(qualysToken).toEqual(expect.any(String));
+      expect(leaks(response.text, [qualysToken!, SIMULATOR_USER, SIMULATOR_PASSWORD])).toEqual([]);
+    });
+
+    it('quotes neither the user name nor the password from an /auth answer', async () => {
+      const user = 'echo-victim';
+      relay.simulator.injectFault({ on: 'auth', kind: 'echo-request', status: 401 });
+      const response = await request(relay.url)
+        .post('/health')
+        .set('Authorization', `Bearer ${await relay.token({ user })}`)
+        .expect(200);
+      expect(response.body).toEqual(
+        envelope(
+          'authorization error',
+          'Authorization failed: 401 Unauthorized (proxy debug) Authorization: [redacted] ' +
+            'User: [redacted] Request: POST /auth ' +
+            'Body: username=[redacted]&password=[redacted]&token=true',
+        ),
+      );
+      expect(leaks(response.text, [user, SIMULATOR_PASSWORD])).toEqual([]);
+    });
   });
 
   it.each([400, 404])('treats a search %i as nothing found', async (status) => {

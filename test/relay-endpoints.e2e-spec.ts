@@ -175,6 +175,51 @@ describe('relay endpoints (spec §2, §6)', () => {
         .expect(200, invalid(details));
     });
 
+    describe.each([
+      '/observe/observables',
+      '/refer/observables',
+      '/deliberate/observables',
+      '/respond/observables',
+    ])('%s', (path) => {
+      it.each<[string, unknown, string]>([
+        [
+          'a lone surrogate in a value',
+          [{ type: 'ip', value: 'a\ud800b' }],
+          '[0].value must be well-formed Unicode (no lone surrogates)',
+        ],
+        [
+          'a lone low surrogate in a type',
+          [
+            { type: 'sha256', value: V.sha256 },
+            { type: 'ip\udc00', value: '1.1.1.1' },
+          ],
+          '[1].type must be well-formed Unicode (no lone surrogates)',
+        ],
+        [
+          'a reversed surrogate pair',
+          [{ type: 'file_name', value: '\udc00\ud800' }],
+          '[0].value must be well-formed Unicode (no lone surrogates)',
+        ],
+      ])('rejects %s with invalid argument naming the item', async (_name, body, details) => {
+        relay.simulator.resetStats();
+        // JSON.stringify escapes lone surrogates (\ud800), as a client's JSON would carry them.
+        await post(path)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(body))
+          .expect(200, invalid(details));
+        expect(relay.simulator.stats.requests).toEqual([]);
+      });
+    });
+
+    it('accepts a well-formed value with a surrogate pair (an emoji)', async () => {
+      const response = await post('/refer/observables')
+        .send([{ type: 'file_name', value: 'a\ud83d\ude00b.exe' }])
+        .expect(200);
+      expect((response.body as { data: { id: string }[] }).data.map((link) => link.id)).toEqual([
+        'ref-qualys-search-file_name-a%F0%9F%98%80b.exe',
+      ]);
+    });
+
     it('rejects malformed JSON', async () => {
       await post('/refer/observables')
         .set('Content-Type', 'application/json')

@@ -75,7 +75,12 @@ describe('buildRelayContext (spec §3, §5)', () => {
     ['a padded string', ' 5', 100],
     ['null', null, 100],
     ['a boolean', true, 100],
-    ['an unsafe integer', 2 ** 60, 100],
+    ['the maximum', 1000, 1000],
+    ['above the maximum', 1001, 1000],
+    ['the largest safe integer', Number.MAX_SAFE_INTEGER, 1000],
+    ['an unsafe integer', 2 ** 60, 1000],
+    ['a huge digit string', '9'.repeat(400), 1000],
+    ['Infinity (JSON 1e400)', JSON.parse('1e400') as number, 1000],
     ['missing', undefined, 100],
   ])('CTR_ENTITIES_LIMIT as %s gives %i', (_name, limit, expected) => {
     const payload = {

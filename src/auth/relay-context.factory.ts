@@ -28,7 +28,11 @@ export function buildRelayContext(payload: JWTPayload, config: RelayConfig): Rel
       config.qualys.platformUrl,
       config,
     ),
-    entitiesLimit: entitiesLimit(payload.CTR_ENTITIES_LIMIT, config.entitiesLimit),
+    entitiesLimit: entitiesLimit(
+      payload.CTR_ENTITIES_LIMIT,
+      config.entitiesLimit,
+      config.entitiesLimitMax,
+    ),
   };
 }
 
@@ -57,13 +61,20 @@ function resolveUrl(
   return checked.url;
 }
 
-/** Spec §5: positive integers only (number or digit string); anything else falls back to the default. */
-function entitiesLimit(claim: unknown, fallback: number): number {
+/**
+ * Spec §5: positive integers only (number or digit string); anything else
+ * falls back to the default. Spec §3: clamped to `CTR_ENTITIES_LIMIT_MAX`, so
+ * a tenant cannot make the relay ask Qualys for pages of arbitrary size —
+ * however large the number (JSON's `1e400` and a 400-digit string are
+ * Infinity here, still positive integers for the caller).
+ */
+function entitiesLimit(claim: unknown, fallback: number, max: number): number {
   const value =
     typeof claim === 'number'
       ? claim
       : typeof claim === 'string' && /^\d+$/.test(claim)
         ? Number(claim)
         : NaN;
-  return Number.isSafeInteger(value) && value > 0 ? value : fallback;
+  const positiveInteger = (Number.isInteger(value) || value === Infinity) && value > 0;
+  return positiveInteger ? Math.min(value, max) : fallback;
 }

@@ -1,20 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
 import { jwtVerify } from 'jose';
-import { JwtCliError, parseJwtArgs } from './jwt-args.js';
+import {
+  JwtCliError,
+  NEVER_EXPIRES_WARNING,
+  parseJwtArgs,
+  PASSWORD_ARGUMENT_REFUSED,
+} from './jwt-args.js';
 import { mintRelayToken } from './relay-token.js';
 
 const SECRET = 'cli-secret-0123456789abcdefghijklmnop';
 const env = { JWT_SECRET: SECRET };
 
 describe('parseJwtArgs', () => {
-  it('reads every option', () => {
+  it('reads every option, and the password from QUALYS_PASSWORD', () => {
     expect(
       parseJwtArgs(
         [
           '--user',
           'api-user',
-          '--pass',
-          'p&ss=w+rd%',
           '--api-url',
           'https://gateway.qg2.apps.qualys.com',
           '--platform-url',
@@ -24,60 +27,80 @@ describe('parseJwtArgs', () => {
           '--expires-in',
           '30d',
         ],
-        env,
+        { ...env, QUALYS_PASSWORD: 'p&ss=w+rd%' },
       ),
     ).toEqual({
       secret: SECRET,
       claims: {
         user: 'api-user',
-        pass: 'p&ss=w+rd%',
         API_URL: 'https://gateway.qg2.apps.qualys.com',
         PLATFORM_URL: 'https://qualysguard.qg2.apps.qualys.com',
         CTR_ENTITIES_LIMIT: 25,
       },
+      password: 'p&ss=w+rd%',
       expiresIn: '30d',
+      warnings: [],
     });
   });
 
-  it('needs only user and pass', () => {
-    expect(parseJwtArgs(['--user', 'u', '--pass', 'p'], env)).toEqual({
+  it('needs only the user; no QUALYS_PASSWORD means the password is asked for', () => {
+    expect(parseJwtArgs(['--user', 'u', '--expires-in', '12h'], env)).toEqual({
       secret: SECRET,
-      claims: { user: 'u', pass: 'p' },
+      claims: { user: 'u' },
+      expiresIn: '12h',
+      warnings: [],
+    });
+    // An empty variable is as good as none: ask rather than mint a token with no password.
+    expect(
+      parseJwtArgs(['--user', 'u', '--expires-in', '12h'], { ...env, QUALYS_PASSWORD: '' }),
+    ).toEqual({
+      secret: SECRET,
+      claims: { user: 'u' },
+      expiresIn: '12h',
+      warnings: [],
     });
   });
+
+  it('warns that a token without --expires-in never expires', () => {
+    expect(parseJwtArgs(['--user', 'u'], env).warnings).toEqual([NEVER_EXPIRES_WARNING]);
+    expect(NEVER_EXPIRES_WARNING).toBe(
+      'Warning: without --expires-in this token never expires: anyone who ever copies it can use ' +
+        'these Qualys credentials through the relay until JWT_SECRET changes. Pass --expires-in ' +
+        '(e.g. 365d) to bound its life.',
+    );
+  });
+
+  it.each([['--pass', 'p'], ['--pass=p'], ['--password', 'p'], ['--password=p']])(
+    'refuses the password as an argument (%s), saying why',
+    (...passArgs) => {
+      expect(() => parseJwtArgs(['--user', 'u', ...passArgs], env)).toThrow(
+        new JwtCliError(PASSWORD_ARGUMENT_REFUSED),
+      );
+      expect(PASSWORD_ARGUMENT_REFUSED).toBe(
+        '--pass is not accepted: a password on the command line is visible to every user of the ' +
+          'machine in `ps` and stays in your shell history. Set QUALYS_PASSWORD, or leave it unset ' +
+          'to be asked for the password (hidden) on the terminal.',
+      );
+    },
+  );
 
   it.each<[string, string[], Record<string, string | undefined>, string]>([
-    [
-      'no secret',
-      ['--user', 'u', '--pass', 'p'],
-      {},
-      'JWT_SECRET must be set (at least 32 characters).',
-    ],
+    ['no secret', ['--user', 'u'], {}, 'JWT_SECRET must be set (at least 32 characters).'],
     [
       'a short secret',
-      ['--user', 'u', '--pass', 'p'],
+      ['--user', 'u'],
       { JWT_SECRET: 'short' },
       'JWT_SECRET must be set (at least 32 characters).',
     ],
-    ['no pass', ['--user', 'u'], env, '--user and --pass are required.'],
-    [
-      'a bad limit',
-      ['--user', 'u', '--pass', 'p', '--limit', '0'],
-      env,
-      '--limit must be a positive integer.',
-    ],
+    ['no user', ['--limit', '5'], env, '--user is required.'],
+    ['a bad limit', ['--user', 'u', '--limit', '0'], env, '--limit must be a positive integer.'],
     [
       'a bad expiry',
-      ['--user', 'u', '--pass', 'p', '--expires-in', 'soon'],
+      ['--user', 'u', '--expires-in', 'soon'],
       env,
       '--expires-in must be a time span such as 30d or 12h.',
     ],
-    [
-      'an unknown option',
-      ['--user', 'u', '--pass', 'p', '--secret', 'x'],
-      env,
-      "Unknown option '--secret'",
-    ],
+    ['an unknown option', ['--user', 'u', '--secret', 'x'], env, "Unknown option '--secret'"],
   ])('refuses %s', (_name, argv, environment, message) => {
     expect(() => parseJwtArgs(argv, environment)).toThrow(new JwtCliError(message));
   });

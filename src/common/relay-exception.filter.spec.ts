@@ -70,6 +70,16 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
     });
   });
 
+  it('answers a path that does not decode as an unknown route, not as a failure', () => {
+    const cause = new URIError("Failed to decode param '%E0%A4%A'");
+    expect(run(new BadRequestException(cause.message, { cause }))).toEqual({
+      status: 404,
+      body: {
+        errors: [{ type: 'fatal', code: 'not found', message: 'Route POST /nowhere not found' }],
+      },
+    });
+  });
+
   it('turns malformed JSON from body-parser into invalid argument', () => {
     const parserError = Object.assign(new SyntaxError('Unexpected token } in JSON at position 7'), {
       type: 'entity.parse.failed',

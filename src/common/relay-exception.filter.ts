@@ -62,7 +62,12 @@ export class RelayExceptionFilter implements ExceptionFilter {
   ): { status: number; error: RelayError } {
     if (exception instanceof RelayError) return { status: HttpStatus.OK, error: exception };
 
-    if (exception instanceof NotFoundException) {
+    // A path that does not decode (`/%E0%A4%A`) names no route either; Nest
+    // reports it as a 400 caused by the router's URIError.
+    if (
+      exception instanceof NotFoundException ||
+      (exception instanceof HttpException && exception.cause instanceof URIError)
+    ) {
       return {
         status: HttpStatus.NOT_FOUND,
         error: new RelayError(

@@ -1,4 +1,5 @@
 import { checkQualysUrl } from '../auth/qualys-url-policy.js';
+import { parseCidr } from '../common/address-policy.js';
 import {
   DEFAULT_JWKS_HOSTS,
   DEFAULT_QUALYS_HOSTS,
@@ -144,6 +145,7 @@ function parseQualys(reader: EnvReader, deadlineMs: number): QualysConfig {
     platformUrl: url('QUALYS_PLATFORM_URL'),
     hostAllowlist,
     allowInsecure,
+    addressAllowlist: parseAddressAllowlist(reader),
     timeoutMs: reader.integer('QUALYS_TIMEOUT_MS', 10_000, 100, 300_000),
     // Spec §9: a search's retry budget never outlives the request's deadline.
     budgetMs: reader.integer('QUALYS_BUDGET_MS', deadlineMs, 100, deadlineMs),
@@ -155,6 +157,20 @@ function parseQualys(reader: EnvReader, deadlineMs: number): QualysConfig {
     cacheTtlMs: reader.integer('QUALYS_CACHE_TTL_SEC', 60, 0, 86_400) * 1000,
     cacheMaxBytes: reader.integer('QUALYS_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
   };
+}
+
+/** Spec §3: CIDRs a Qualys host may resolve to although they are private; default none. */
+function parseAddressAllowlist(reader: EnvReader): string[] {
+  const name = 'QUALYS_ADDRESS_ALLOWLIST';
+  const items = (reader.raw(name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.some((item) => parseCidr(item) === undefined)) {
+    reader.problems.push(`${name} must be a comma-separated list of CIDRs such as 10.20.0.0/16`);
+    return [];
+  }
+  return items;
 }
 
 const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -187,12 +203,15 @@ export function parseRelayConfig(env: Env): RelayConfig {
   const deadlineMs = reader.integer('RELAY_DEADLINE_MS', 20_000, 1000, 300_000);
   const qualys = parseQualys(reader, deadlineMs);
   const redis = parseRedis(reader);
+  // Spec §3: no tenant (token) and no default may ask Qualys for larger pages.
+  const entitiesLimitMax = reader.integer('CTR_ENTITIES_LIMIT_MAX', 1000, 1, 10_000);
   const config = {
     port: reader.integer('PORT', 9090, 0, 65_535),
     host: reader.string('HOST', '0.0.0.0') as string,
     auth,
     qualys,
-    entitiesLimit: reader.integer('CTR_ENTITIES_LIMIT', 100, 1, 10_000),
+    entitiesLimit: reader.integer('CTR_ENTITIES_LIMIT', 100, 1, entitiesLimitMax),
+    entitiesLimitMax,
     maxObservables: reader.integer('RELAY_MAX_OBSERVABLES', 1000, 1, 100_000),
     bodyLimitBytes: reader.integer('RELAY_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as string,

@@ -32,8 +32,13 @@ export interface QualysConfig {
   platformUrl?: string;
   /** Host patterns (`*.qualys.com`, `gateway.qg1.apps.qualys.eu`) URLs may name. */
   hostAllowlist: string[];
-  /** Permits `http://`, loopback and private Qualys URLs (demo, tests). */
+  /** Permits `http://`, loopback and private Qualys URLs and addresses (demo, tests). */
   allowInsecure: boolean;
+  /**
+   * CIDRs a Qualys host may resolve to although they are loopback, private or
+   * otherwise internal (a private-cloud platform); empty by default (spec §3).
+   */
+  addressAllowlist: string[];
   /** Per-call timeout, milliseconds. */
   timeoutMs: number;
   /** Time budget of one search including its retries and waits, milliseconds. */
@@ -70,6 +75,8 @@ export interface RelayConfig {
   qualys: QualysConfig;
   /** Default entity limit (spec §5). */
   entitiesLimit: number;
+  /** Cap on a token's `CTR_ENTITIES_LIMIT`, hence on the Qualys page size (spec §3). */
+  entitiesLimitMax: number;
   /** Largest accepted observables array. */
   maxObservables: number;
   /** Largest accepted request body, bytes. */

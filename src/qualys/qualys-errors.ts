@@ -1,8 +1,7 @@
 import { isAxiosError } from 'axios';
+import type { QualysCredentials } from '../auth/relay-context.js';
 import { AuthorizationError, ErrorCode, RelayError } from '../common/relay-error.js';
-
-/** How much of a Qualys body an error message may quote. */
-const MAX_QUOTED_BODY = 500;
+import { quoteUpstream } from './upstream-text.js';
 
 const TLS_ERROR_CODES = new Set([
   'CERT_HAS_EXPIRED',
@@ -69,45 +68,55 @@ export function unexpectedResponse(what: string): RelayError {
   return new RelayError(ErrorCode.UNKNOWN, `Unexpected response from Qualys IOC: ${what}`);
 }
 
-function quoteBody(body: string): string {
-  const text = body.trim().replace(/\s+/g, ' ');
-  return text.length > MAX_QUOTED_BODY ? `${text.slice(0, MAX_QUOTED_BODY)}…` : text;
+/** Spec §7: a message for the caller never quotes their own credentials back. */
+function quoteBody(body: string, credentials: QualysCredentials): string {
+  return quoteUpstream(body, [credentials.user, credentials.pass]);
 }
 
 /**
  * What Qualys said, for the caller: its JSON error lists when it sent them
- * (`{"authentication_exceptions": [...]}`), else its text.
+ * (`{"authentication_exceptions": [...]}`), else its text; scrubbed.
  */
-export function qualysMessage(body: string, fallback: string): string {
+function qualysMessage(body: string, fallback: string, credentials: QualysCredentials): string {
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed === 'object' && parsed !== null) {
       const parts = Object.values(parsed as Record<string, unknown>).flatMap((value) =>
         Array.isArray(value) ? value.filter((v) => typeof v === 'string') : typeof value === 'string' ? [value] : [],
       );
-      if (parts.length > 0) return quoteBody(parts.join(', '));
+      if (parts.length > 0) return quoteBody(parts.join(', '), credentials);
     }
   } catch {
     // Not JSON: Qualys often answers errors in plain text.
   }
-  const text = quoteBody(body);
+  const text = quoteBody(body, credentials);
   return text === '' ? fallback : text;
 }
 
-/** Spec §7: a non-2xx Qualys answer as the relay error it stands for. */
-export function errorForStatus(status: number, body: string): RelayError {
+/**
+ * Spec §7: a non-2xx Qualys answer as the relay error it stands for. The
+ * caller's `credentials` are scrubbed from any text quoted from `body`.
+ */
+export function errorForStatus(
+  status: number,
+  body: string,
+  credentials: QualysCredentials,
+): RelayError {
   switch (status) {
     case 401:
-      return new AuthorizationError(qualysMessage(body, 'Unauthorized'));
+      return new AuthorizationError(qualysMessage(body, 'Unauthorized', credentials));
     case 403:
-      return new RelayError(ErrorCode.PERMISSION_DENIED, qualysMessage(body, 'Forbidden'));
+      return new RelayError(
+        ErrorCode.PERMISSION_DENIED,
+        qualysMessage(body, 'Forbidden', credentials),
+      );
     case 429:
     case 409: // spec §7: the classic API's refusal for rate or concurrency
       return new RelayError(ErrorCode.TOO_MANY_REQUESTS, TOO_MANY_REQUESTS_MESSAGE);
     case 503:
       return new RelayError(ErrorCode.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
     default:
-      return unexpectedResponse(quoteBody(body) || `HTTP ${status}`);
+      return unexpectedResponse(quoteBody(body, credentials) || `HTTP ${status}`);
   }
 }
 

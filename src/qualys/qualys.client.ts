@@ -4,6 +4,7 @@ import type { AxiosResponse } from 'axios';
 import type { RelayContext } from '../auth/relay-context.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
+import { tokenFromAuthAnswer } from './auth-answer.js';
 import { QUALYS_USER_AGENT } from './http-agents.js';
 import { budgetBlock, readLimitHeaders, refusalKind, type LimitHeaders, type RefusalKind } from './limits/limit-headers.js';
 import type { RedisState } from './limits/limit-stores.factory.js';
@@ -252,7 +253,7 @@ export class QualysClient implements OnApplicationShutdown {
       }
       const pageSize = Number(params.pageSize);
       if (isNothingFound(response.status)) return { pageSize, eventsJson: '[]', events: [] };
-      if (!isSuccess(response.status)) throw errorForStatus(response.status, response.data);
+      if (!isSuccess(response.status)) throw errorForStatus(response.status, response.data, context.credentials);
       return { pageSize, eventsJson: response.data, events: parseEventsArray(response.data) };
     }
   }
@@ -408,14 +409,12 @@ export class QualysClient implements OnApplicationShutdown {
         }),
       );
       if (isSuccess(response.status)) {
-        const token = response.data.trim();
-        if (token === '') throw unexpectedResponse('the authentication answer carried no token');
-        return token;
+        return tokenFromAuthAnswer(response.data);
       }
       const wait = retryDelayMs(retry, response.headers);
       const retryable = isRetryableStatus(response.status) && retry < this.config.retries;
       // A wait that would leave no time for the call itself is not worth it.
-      if (!retryable || wait + 100 >= budget.remaining()) throw errorForStatus(response.status, response.data);
+      if (!retryable || wait + 100 >= budget.remaining()) throw errorForStatus(response.status, response.data, context.credentials);
       await sleep(wait, budget.signal);
     }
   }

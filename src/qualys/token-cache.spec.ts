@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { QualysTokenCache, TOKEN_LIFETIME_MS, TOKEN_REFRESH_MARGIN_MS } from './token-cache.js';
 
@@ -10,6 +11,38 @@ function counter(tokens: string[]) {
     },
   };
 }
+
+describe('QualysTokenCache.keyOf', () => {
+  const url = 'https://gateway.qg1.apps.qualys.com';
+
+  it('gives different keys to credentials a NUL-joined key confused', () => {
+    const a = { user: 'a\0b', pass: 'c' };
+    const b = { user: 'a', pass: 'b\0c' };
+    // The old key: sha256(url NUL user NUL pass), identical for both.
+    const nulJoined = (credentials: { user: string; pass: string }) =>
+      createHash('sha256')
+        .update(`${url}\0${credentials.user}\0${credentials.pass}`)
+        .digest('base64url');
+    expect(nulJoined(a)).toBe(nulJoined(b));
+    expect(QualysTokenCache.keyOf(url, a)).not.toBe(QualysTokenCache.keyOf(url, b));
+  });
+
+  it.each([
+    ['a part boundary moved', [url, 'ab', 'c'], [url, 'a', 'bc']],
+    ['the URL and the user', [`${url}x`, 'u', 'p'], [url, 'xu', 'p']],
+    ['two lone surrogates', [url, 'u', 'x\ud800'], [url, 'u', 'x\ud801']],
+  ])('keeps %s apart', (_name, [url1, user1, pass1], [url2, user2, pass2]) => {
+    expect(QualysTokenCache.keyOf(url1, { user: user1, pass: pass1 })).not.toBe(
+      QualysTokenCache.keyOf(url2, { user: user2, pass: pass2 }),
+    );
+  });
+
+  it('is the same for the same API URL and credentials', () => {
+    const key = QualysTokenCache.keyOf(url, { user: 'alice', pass: 'secret-pass' });
+    expect(QualysTokenCache.keyOf(url, { user: 'alice', pass: 'secret-pass' })).toBe(key);
+    expect(key).toMatch(/^[\w-]{43}$/);
+  });
+});
 
 describe('QualysTokenCache (spec §7)', () => {
   it('reuses a token until shortly before its four hours end', async () => {

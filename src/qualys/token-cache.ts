@@ -31,14 +31,21 @@ export class QualysTokenCache {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /**
+   * One key per (API URL, user, password), unambiguously: each part is
+   * length-prefixed, so no two different triples give the same bytes (a NUL
+   * separator did: user `a\0b` + pass `c` met user `a` + pass `b\0c`). Parts
+   * are UTF-16 code units, which keeps even lone surrogates distinct.
+   */
   static keyOf(apiUrl: string, credentials: QualysCredentials): string {
-    return createHash('sha256')
-      .update(apiUrl)
-      .update('\0')
-      .update(credentials.user)
-      .update('\0')
-      .update(credentials.pass)
-      .digest('base64url');
+    const hash = createHash('sha256');
+    for (const part of [apiUrl, credentials.user, credentials.pass]) {
+      const bytes = Buffer.from(part, 'utf16le');
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(bytes.length);
+      hash.update(length).update(bytes);
+    }
+    return hash.digest('base64url');
   }
 
   /** A valid token for `key`, fetching one (once, shared) when needed. */

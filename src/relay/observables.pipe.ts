@@ -1,5 +1,4 @@
 import { Inject, Injectable, type PipeTransform } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { Observable } from '../common/observable.js';
 import { InvalidArgumentError } from '../common/relay-error.js';
@@ -34,7 +33,10 @@ export class ObservablesPipe implements PipeTransform<unknown, Observable[]> {
         problems.push(`[${index}] must be an object with type and value`);
         return undefined;
       }
-      const dto = plainToInstance(ObservableDto, item);
+      // Only the two validated fields are copied: class-transformer would walk
+      // every extra key, and a deeply nested one overflowed the stack.
+      const { type, value } = item as Record<string, unknown>;
+      const dto = Object.assign(new ObservableDto(), { type, value });
       const errors = validateSync(dto, { whitelist: true, stopAtFirstError: true });
       for (const error of errors) {
         for (const message of Object.values(error.constraints ?? {})) problems.push(`[${index}].${message}`);

@@ -1,9 +1,13 @@
+import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/app.factory.js';
+import { createApp, mountPipeline, nestApplicationOptions } from '../../src/app.factory.js';
+import { AppModule } from '../../src/app.module.js';
 import { mintRelayToken, type RelayTokenClaims } from '../../src/cli/relay-token.js';
 import { parseRelayConfig, type Env } from '../../src/config/config-parser.js';
 import type { RelayConfig } from '../../src/config/relay-config.js';
+import { createRelayLogger } from '../../src/observability/logger.js';
+import { QUALYS_HOST_RESOLVER, type HostResolver } from '../../src/qualys/vetted-lookup.js';
 import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
@@ -29,6 +33,30 @@ export interface RelayHarness {
 export interface HarnessOptions {
   env?: Env;
   simulator?: SimulatorOptions;
+  /**
+   * Replaces the Qualys transport's DNS resolver (`QUALYS_HOST_RESOLVER`,
+   * `dns.lookup` in production) through Nest's provider override, e.g. to
+   * make an allow-listed name resolve to 127.0.0.1.
+   */
+  hostResolver?: HostResolver;
+}
+
+/** The production application, with the Qualys host resolver replaced. */
+async function createAppWithResolver(
+  config: RelayConfig,
+  hostResolver: HostResolver,
+): Promise<NestExpressApplication> {
+  const logger = createRelayLogger(config.logLevel);
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.register(config, { logger })],
+  })
+    .overrideProvider(QUALYS_HOST_RESOLVER)
+    .useValue(hostResolver)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>(
+    nestApplicationOptions({ logger: false }),
+  );
+  return mountPipeline(app, config, logger, { logger: false });
 }
 
 /**
@@ -55,7 +83,10 @@ export async function startRelayHarness(options: HarnessOptions = {}): Promise<R
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const app = await createApp(config, { logger: false });
+  const app =
+    options.hostResolver === undefined
+      ? await createApp(config, { logger: false })
+      : await createAppWithResolver(config, options.hostResolver);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

@@ -157,7 +157,7 @@ describe('runCli', () => {
       password: SIMULATOR_PASSWORD,
     });
     const url = simulator!.url;
-    expect(await new SimulatorClient(url).requestToken()).toMatch(/^sim-/);
+    expect(await new SimulatorClient(url).requestToken()).toMatch(/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/);
 
     io.signals.emit('SIGTERM');
     expect(await finished).toBe(0);

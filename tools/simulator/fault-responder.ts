@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { defaultStatusBody, type FaultSpec } from './faults.js';
 import { drainOrClose, send } from './http-io.js';
 
@@ -8,7 +8,14 @@ export interface FaultEnvironment {
   signal: AbortSignal;
   /** Streaming responses still writing; lets tests prove nothing is left running. */
   openStreams: Set<ServerResponse>;
+  /** The request's body as received. */
+  requestBody: string;
+  /** The Qualys user the request stands for, when the simulator knows it. */
+  user?: string;
 }
+
+/** What `echo-request` answers when the spec names no status: a proxy's "Bad Gateway". */
+export const DEFAULT_ECHO_STATUS = 502;
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
@@ -101,7 +108,30 @@ export function respondWithFault(
       // An RST, not a FIN: the client must see ECONNRESET, not an orderly end.
       request.socket.resetAndDestroy();
       return;
+    case 'echo-request': {
+      const status = spec.status ?? DEFAULT_ECHO_STATUS;
+      send(response, status, echoPage(request, status, environment), {
+        'Content-Type': 'text/plain; charset=utf-8',
+        ...headers,
+      });
+      return;
+    }
   }
+}
+
+/** A careless proxy's error page that repeats what it was sent, secrets included. */
+export function echoPage(
+  request: IncomingMessage,
+  status: number,
+  environment: FaultEnvironment,
+): string {
+  return [
+    `${status} ${STATUS_CODES[status] ?? 'Error'} (proxy debug)`,
+    `Authorization: ${request.headers.authorization ?? ''}`,
+    `User: ${environment.user ?? ''}`,
+    `Request: ${request.method ?? ''} ${(request.url ?? '/').split('?')[0]}`,
+    `Body: ${environment.requestBody}`,
+  ].join('\n');
 }
 
 function contentTypeOf(body: string): string {

@@ -27,6 +27,18 @@ describe('validateFaultSpec', () => {
     expect(spec).not.toBe(input);
   });
 
+  it('accepts echo-request with or without a status', () => {
+    expect(validateFaultSpec({ on: 'auth', kind: 'echo-request' })).toEqual({
+      on: 'auth',
+      kind: 'echo-request',
+    });
+    expect(validateFaultSpec({ on: 'search', kind: 'echo-request', status: 401 })).toEqual({
+      on: 'search',
+      kind: 'echo-request',
+      status: 401,
+    });
+  });
+
   it('accepts chunkIntervalMs on endless-body', () => {
     expect(validateFaultSpec({ on: 'search', kind: 'endless-body', chunkIntervalMs: 0 })).toEqual({
       on: 'search',
@@ -42,11 +54,11 @@ describe('validateFaultSpec', () => {
     [{ on: 'token', kind: 'hang' }, "'on' must be one of auth, search"],
     [
       { on: 'search', kind: 'slow' },
-      "'kind' must be one of status, malformed-json, json-object, huge-body, endless-body, hang, reset",
+      "'kind' must be one of status, malformed-json, json-object, huge-body, endless-body, hang, reset, echo-request",
     ],
     [{ on: 'search', kind: 'status' }, "'status' must be an integer from 200 to 599"],
     [{ on: 'search', kind: 'status', status: 600 }, "'status' must be an integer from 200 to 599"],
-    [{ on: 'search', kind: 'hang', status: 500 }, "'status' needs kind 'status'"],
+    [{ on: 'search', kind: 'hang', status: 500 }, "'status' needs kind 'status' or 'echo-request'"],
     [{ on: 'search', kind: 'huge-body', body: 'x' }, "'body' is not used by 'huge-body'"],
     [{ on: 'search', kind: 'status', status: 500, body: 5 }, "'body' must be a string"],
     [{ on: 'search', kind: 'reset', headers: {} }, "'headers' are not used by 'reset'"],

@@ -3,7 +3,14 @@ import { STATUS_CODES, validateHeaderName, validateHeaderValue } from 'node:http
 export type FaultTarget = 'auth' | 'search';
 
 export type FaultKind =
-  'status' | 'malformed-json' | 'json-object' | 'huge-body' | 'endless-body' | 'hang' | 'reset';
+  | 'status'
+  | 'malformed-json'
+  | 'json-object'
+  | 'huge-body'
+  | 'endless-body'
+  | 'hang'
+  | 'reset'
+  | 'echo-request';
 
 /** Narrows a search fault to some searches; not allowed on auth faults. */
 export interface FaultMatch {
@@ -25,6 +32,11 @@ export interface FaultMatch {
  *   `chunkIntervalMs` (default 10) until the client goes away.
  * - `hang`: never answers.
  * - `reset`: resets the TCP connection (the client sees ECONNRESET).
+ * - `echo-request`: `status` (default 502) with a text body that echoes the
+ *   request as a careless proxy's error page does: its `Authorization`
+ *   header, the Qualys user it stands for (the `/auth` form's username, or
+ *   the owner of the search's token) and its body (the `/auth` form, password
+ *   included). The relay must quote none of it back (spec §7).
  *
  * `times` limits the fault to the next N matching requests; without it the
  * fault stays until cleared.
@@ -60,6 +72,7 @@ const KINDS: readonly string[] = [
   'endless-body',
   'hang',
   'reset',
+  'echo-request',
 ] satisfies FaultKind[];
 const KNOWN_KEYS = new Set([
   'on',
@@ -96,7 +109,11 @@ export function validateFaultSpec(input: unknown): FaultSpec {
   const spec: FaultSpec = { on: on as FaultTarget, kind: kind as FaultKind };
 
   if (kind === 'status') spec.status = validStatus(input.status);
-  else if (input.status !== undefined) throw new FaultSpecError(`'status' needs kind 'status'`);
+  else if (kind === 'echo-request' && input.status !== undefined) {
+    spec.status = validStatus(input.status);
+  } else if (input.status !== undefined) {
+    throw new FaultSpecError(`'status' needs kind 'status' or 'echo-request'`);
+  }
 
   if (input.body !== undefined) {
     if (!KINDS_WITH_BODY.has(kind)) throw new FaultSpecError(`'body' is not used by '${kind}'`);

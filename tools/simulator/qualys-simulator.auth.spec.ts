@@ -61,11 +61,26 @@ describe('Qualys simulator: POST /auth and bearer tokens', () => {
     for (const char of ['&', '=', '+', '%']) expect(SIMULATOR_PASSWORD).toContain(char);
   });
 
-  it('answers 201 with a bare text token for properly form-encoded credentials', async () => {
+  it('answers 201 with a bare JWT-shaped token for properly form-encoded credentials', async () => {
     const response = await postAuth(form(SIMULATOR_USER, SIMULATOR_PASSWORD));
     expect(response.status).toBe(201);
     expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(await response.text()).toMatch(/^sim-[0-9a-f]{32}$/);
+    // Real Qualys tokens are JWTs, and the relay refuses anything else (spec §7).
+    const [header, payload, signature, ...rest] = (await response.text()).split('.');
+    const decode = (part: string): unknown =>
+      JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    const claims = decode(payload) as { iat: number };
+    expect({ header: decode(header), claims, signature, rest }).toEqual({
+      header: { alg: 'HS256', typ: 'JWT' },
+      claims: {
+        sub: SIMULATOR_USER,
+        iat: expect.any(Number),
+        exp: claims.iat + 4 * 60 * 60,
+        jti: expect.stringMatching(/^[0-9a-f]{32}$/),
+      },
+      signature: expect.stringMatching(/^[\w-]{43}$/),
+      rest: [],
+    });
   });
 
   it('accepts a charset parameter on the content type', async () => {

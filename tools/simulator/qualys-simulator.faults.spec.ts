@@ -8,7 +8,12 @@ import {
   JSON_OBJECT_BODY,
   MALFORMED_JSON_BODY,
 } from './fault-responder.js';
-import { startQualysSimulator, type QualysSimulator } from './qualys-simulator.js';
+import {
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+  startQualysSimulator,
+  type QualysSimulator,
+} from './qualys-simulator.js';
 import { SimulatorClient } from './simulator-client.js';
 
 const MD5_FILTER = `file.hash.md5: "${SIMULATOR_VALUES.md5}"`;
@@ -130,7 +135,7 @@ describe('Qualys simulator: injected faults', () => {
       await expect(client.requestToken()).rejects.toThrow(
         'auth failed with 401: {"authentication_exceptions":["InvalidCredentialsException"]}',
       );
-      expect(await client.requestToken()).toMatch(/^sim-/);
+      expect(await client.requestToken()).toMatch(/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/);
       expect(simulator.stats.authCalls).toBe(2);
     });
 
@@ -161,6 +166,53 @@ describe('Qualys simulator: injected faults', () => {
         simulator.injectFault({ on: 'search', kind: 'status', status: 42, times: 1 }),
       ).toThrow("'status' must be an integer from 200 to 599");
       expect(await statuses(1)).toEqual([200]);
+    });
+  });
+
+  describe('echo-request', () => {
+    it("echoes a search's Authorization header and its token's user, as a careless proxy would", async () => {
+      simulator.injectFault({ on: 'search', kind: 'echo-request', times: 1 });
+      const response = await search();
+      expect([
+        response.status,
+        response.headers.get('content-type'),
+        await response.text(),
+      ]).toEqual([
+        502,
+        'text/plain; charset=utf-8',
+        [
+          '502 Bad Gateway (proxy debug)',
+          `Authorization: Bearer ${token}`,
+          `User: ${SIMULATOR_USER}`,
+          'Request: GET /ioc/events',
+          'Body: ',
+        ].join('\n'),
+      ]);
+      expect(await statuses(1)).toEqual([200]);
+    });
+
+    it('echoes the /auth form, password included, with the status asked for', async () => {
+      simulator.injectFault({ on: 'auth', kind: 'echo-request', status: 401, times: 1 });
+      const form = new URLSearchParams({
+        username: SIMULATOR_USER,
+        password: SIMULATOR_PASSWORD,
+        token: 'true',
+      }).toString();
+      const response = await fetch(`${simulator.url}/auth`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
+      expect([response.status, await response.text()]).toEqual([
+        401,
+        [
+          '401 Unauthorized (proxy debug)',
+          'Authorization: ',
+          `User: ${SIMULATOR_USER}`,
+          'Request: POST /auth',
+          `Body: ${form}`,
+        ].join('\n'),
+      ]);
     });
   });
 
@@ -322,9 +374,10 @@ describe('Qualys simulator: close()', () => {
     );
     await waitFor(() => simulator.stats.searchCalls === 2 && simulator.activeStreams === 1);
 
+    // Waiting for the hanging and endless answers would take forever: seconds is a safe bound.
     const started = performance.now();
     await simulator.close();
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(5000);
     expect((await hanging).error?.message).toBe('socket hang up');
     expect(await endlessBody).toBe('aborted');
     expect(simulator.activeStreams).toBe(0);

@@ -322,7 +322,12 @@ class Simulator implements QualysSimulator {
     if (!(await this.delay()) || response.destroyed) return;
     if (search !== undefined) this.setLimitHeaders(response, search.user);
     if (fault !== undefined) {
-      respondWithFault(request, response, fault, this.faultEnvironment());
+      respondWithFault(
+        request,
+        response,
+        fault,
+        this.faultEnvironment(endpoint.route, request, body),
+      );
     } else if (endpoint.route === 'auth') {
       this.answerAuth(request, response, body);
     } else {
@@ -393,7 +398,7 @@ class Simulator implements QualysSimulator {
     for (const token of this.tokenUsers.keys()) {
       if (!this.tokens.isValid(token)) this.tokenUsers.delete(token);
     }
-    const token = this.tokens.issue();
+    const token = this.tokens.issue(username);
     this.tokenUsers.set(token, username);
     return token;
   }
@@ -432,7 +437,7 @@ class Simulator implements QualysSimulator {
     response: ServerResponse,
     params: URLSearchParams,
   ): void {
-    const token = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    const token = bearerToken(request);
     if (token === undefined || !this.tokens.isValid(token)) {
       sendText(response, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer' });
       return;
@@ -474,8 +479,17 @@ class Simulator implements QualysSimulator {
     if (excess > 0) this.requests.splice(0, excess);
   }
 
-  private faultEnvironment(): FaultEnvironment {
-    return { signal: this.lifetime.signal, openStreams: this.openStreams };
+  private faultEnvironment(route: Route, request: IncomingMessage, body: string): FaultEnvironment {
+    const user =
+      route === 'auth'
+        ? (new URLSearchParams(body).get('username') ?? undefined)
+        : this.tokens.userOf(bearerToken(request) ?? '');
+    return {
+      signal: this.lifetime.signal,
+      openStreams: this.openStreams,
+      requestBody: body,
+      ...(user === undefined ? {} : { user }),
+    };
   }
 
   private adminControls(): AdminControls {
@@ -491,6 +505,10 @@ class Simulator implements QualysSimulator {
       setLimits: (patch) => this.setLimits(patch),
     };
   }
+}
+
+function bearerToken(request: IncomingMessage): string | undefined {
+  return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 function resolveOptions(options: SimulatorOptions): Settings {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { AuthorizationError, ErrorCode, RelayError } from '../common/relay-error.js';
+import { errorForStatus } from './qualys-errors.js';
+
+const credentials = { user: 'tenant-user', pass: 'hunter2!' };
+
+describe('errorForStatus (spec §7)', () => {
+  it.each<[number, string, RelayError]>([
+    [
+      401,
+      '{"authentication_exceptions":["InvalidCredentialsException for tenant-user"]}',
+      new AuthorizationError('InvalidCredentialsException for [redacted]'),
+    ],
+    [401, '', new AuthorizationError('Unauthorized')],
+    [
+      403,
+      'User tenant-user has no IOC access',
+      new RelayError(ErrorCode.PERMISSION_DENIED, 'User [redacted] has no IOC access'),
+    ],
+    [
+      500,
+      'upstream said: Authorization: Bearer abc.def.ghi\nuser=tenant-user pass=hunter2!',
+      new RelayError(
+        ErrorCode.UNKNOWN,
+        'Unexpected response from Qualys IOC: upstream said: Authorization: [redacted] user=[redacted] pass=[redacted]',
+      ),
+    ],
+    [
+      502,
+      '   ',
+      new RelayError(ErrorCode.UNKNOWN, 'Unexpected response from Qualys IOC: HTTP 502'),
+    ],
+  ])('maps %i with a scrubbed quote', (status, body, expected) => {
+    const error = errorForStatus(status, body, credentials);
+    expect([error.constructor, error.toItem()]).toEqual([expected.constructor, expected.toItem()]);
+  });
+});
