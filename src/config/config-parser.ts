@@ -1,3 +1,4 @@
+import { parseEgressSettings } from '../egress/egress-settings.js';
 import { checkQualysUrl } from '../auth/qualys-url-policy.js';
 import { parseCidr } from '../common/address-policy.js';
 import {
@@ -203,6 +204,7 @@ export function parseRelayConfig(env: Env): RelayConfig {
   const deadlineMs = reader.integer('RELAY_DEADLINE_MS', 20_000, 1000, 300_000);
   const qualys = parseQualys(reader, deadlineMs);
   const redis = parseRedis(reader);
+  const egress = parseEgressSettings(env, reader.problems);
   // Spec §3: no tenant (token) and no default may ask Qualys for larger pages.
   const entitiesLimitMax = reader.integer('CTR_ENTITIES_LIMIT_MAX', 1000, 1, 10_000);
   const config = {
@@ -220,6 +222,7 @@ export function parseRelayConfig(env: Env): RelayConfig {
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', deadlineMs + 1000, 0, 600_000),
     rateLimitPerMinute: reader.integer('RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000),
     trustProxyHops: reader.integer('TRUST_PROXY_HOPS', 0, 0, 10),
+    egress,
     readiness: {
       maxEventLoopDelayMs: reader.integer('READINESS_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),
       maxHeapUsedMb: reader.integer('READINESS_MAX_HEAP_USED_MB', 0, 0, 1_048_576),

@@ -1,3 +1,5 @@
+import type { EgressSettings } from '../egress/egress-settings.js';
+
 /**
  * The service configuration, parsed and validated once at start-up from the
  * environment (spec §8). Everything else reads this typed object, never
@@ -96,6 +98,8 @@ export interface RelayConfig {
   readiness: ReadinessConfig;
   /** Present when `REDIS_URL` is set. */
   redis?: RedisConfig;
+  /** The egress proxy and extra CA of every outbound call (spec §11). */
+  egress: EgressSettings;
 }
 
 /** Local thresholds of `GET /healthz/ready` (never a Qualys call). */

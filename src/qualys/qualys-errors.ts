@@ -134,6 +134,37 @@ export function errorForTransportFailure(error: unknown, apiUrl: string): RelayE
   if (code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' || /maxContentLength/.test(error.message)) {
     return unexpectedResponse('the response body is too large');
   }
+  const proxyHost = (error as { proxyHost?: unknown }).proxyHost;
+  if (typeof proxyHost === 'string') {
+    const failure = proxyFailure(error.message, code);
+    if (failure !== undefined) {
+      // Spec §11: the proxy host, never its credentials (they are not in `host`).
+      return new RelayError(
+        ErrorCode.CONNECTION,
+        `Unable to connect to Qualys IOC through the proxy ${proxyHost}: ${failure}`,
+      );
+    }
+  }
   // Refused, reset, DNS, timeouts and aborted (over-budget) calls alike.
   return connectionError(apiUrl);
+}
+
+/** Failures of opening a connection: through a proxy, the proxy is what could not be reached. */
+const CONNECT_FAILURE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** What went wrong with the egress proxy itself, or undefined when the failure lies beyond it. */
+function proxyFailure(message: string, code: string | undefined): string | undefined {
+  // undici's ProxyAgent: "Proxy Authentication Required (407)", "Proxy response (403) !== 200 when HTTP Tunneling".
+  const status = /Proxy response \((\d{3})\)/.exec(message)?.[1] ?? /\((407)\)/.exec(message)?.[1];
+  if (status !== undefined) return `the proxy refused the tunnel (HTTP ${status})`;
+  if (code !== undefined && CONNECT_FAILURE_CODES.has(code)) return 'the proxy cannot be reached';
+  return undefined;
 }

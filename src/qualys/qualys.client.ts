@@ -5,7 +5,7 @@ import type { RelayContext } from '../auth/relay-context.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
 import { tokenFromAuthAnswer } from './auth-answer.js';
-import { QUALYS_USER_AGENT } from './http-agents.js';
+import { QUALYS_USER_AGENT } from './qualys-transport.js';
 import { budgetBlock, readLimitHeaders, refusalKind, type LimitHeaders, type RefusalKind } from './limits/limit-headers.js';
 import type { RedisState } from './limits/limit-stores.factory.js';
 import { QualysLimits, type LimitsObserver } from './limits/qualys-limits.js';
@@ -59,6 +59,9 @@ export interface QualysCallObserver extends LimitsObserver {
 
 /** DI token of the optional `QualysCallObserver`. */
 export const QUALYS_CALL_OBSERVER = Symbol('QUALYS_CALL_OBSERVER');
+
+/** Event lists compress tenfold; the transport decodes what Qualys compresses (qualys-transport.ts). */
+const ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /** Spec §7: 400 and 404 from a search mean "nothing found". */
 function isNothingFound(status: number): boolean {
@@ -293,6 +296,7 @@ export class QualysClient implements OnApplicationShutdown {
             headers: {
               Authorization: `Bearer ${token}`,
               Accept: 'application/json',
+              'Accept-Encoding': ACCEPT_ENCODING,
               'User-Agent': QUALYS_USER_AGENT,
             },
             ...this.requestOptions(signal),
@@ -403,6 +407,7 @@ export class QualysClient implements OnApplicationShutdown {
         this.http.axiosRef.post<string>(`${context.apiUrl}/auth`, form.toString(), {
           headers: {
             'Content-Type': 'application/x-www-form-urlencoded',
+            'Accept-Encoding': ACCEPT_ENCODING,
             'User-Agent': QUALYS_USER_AGENT,
           },
           ...this.requestOptions(signal),

@@ -4,6 +4,8 @@ import axios, {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 
 /**
@@ -19,11 +21,14 @@ import type { Dispatcher } from 'undici';
  * transport failures as `AxiosError`s carrying the cause's code (TLS codes
  * tell certificate problems from connection failures).
  */
-export function createUndiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
+export function createUndiciAdapter(
+  dispatcher: Dispatcher,
+  proxyFor: (url: URL) => URL | undefined = () => undefined,
+): AxiosAdapter {
   return async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
     const url = new URL(axios.getUri(config));
-    const method = (config.method ?? 'get').toUpperCase() as Dispatcher.HttpMethod;
-    const headers = config.headers.toJSON(true) as Record<string, string>;
+    const method = (config.method ?? 'get').toUpperCase();
+    const headers = config.headers.toJSON(true);
     const data: unknown = config.data;
     if (data !== undefined && data !== null && typeof data !== 'string') {
       throw new AxiosError('the undici adapter sends string bodies only', AxiosError.ERR_BAD_REQUEST, config);
@@ -38,29 +43,30 @@ export function createUndiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
         method,
         headers,
         body: data ?? undefined,
-        signal: config.signal as AbortSignal | undefined,
+        signal: config.signal,
       });
     } catch (error) {
-      throw config.signal?.aborted ? canceled(config) : transportError(error, config);
+      throw config.signal?.aborted ? canceled(config) : transportError(error, config, proxyFor(url));
     }
 
     let text: string;
     try {
-      text = await readText(response.body, config.maxContentLength ?? -1);
+      const encoding = response.headers['content-encoding'];
+      text = await readText(decoded(response.body, typeof encoding === 'string' ? encoding : undefined), config.maxContentLength ?? -1);
     } catch (error) {
       response.body.destroy();
       if (error instanceof AxiosError) {
         error.config = config;
         throw error;
       }
-      throw config.signal?.aborted ? canceled(config) : transportError(error, config);
+      throw config.signal?.aborted ? canceled(config) : transportError(error, config, proxyFor(url));
     }
 
     const result: AxiosResponse<string> = {
       data: text,
       status: response.statusCode,
       statusText: '',
-      headers: response.headers as AxiosResponse['headers'],
+      headers: response.headers,
       config,
       request: undefined,
     };
@@ -78,8 +84,34 @@ export function createUndiciAdapter(dispatcher: Dispatcher): AxiosAdapter {
   };
 }
 
+/**
+ * The body decoded as `Content-Encoding` says (the client asks for gzip,
+ * deflate and br). Decoding here rather than with undici's decompress
+ * interceptor, which is still experimental (it warns at run time); the size
+ * cap then counts decoded bytes, so a small compressed bomb cannot get past it.
+ */
+function decoded(body: Readable, encoding: string | undefined): Readable {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return pipe(body, createGunzip());
+    case 'deflate':
+      return pipe(body, createInflate());
+    case 'br':
+      return pipe(body, createBrotliDecompress());
+    default:
+      return body;
+  }
+}
+
+function pipe(body: Readable, decoder: NodeJS.ReadWriteStream & Readable): Readable {
+  body.on('error', (error) => decoder.destroy(error));
+  decoder.on('close', () => body.destroy());
+  return body.pipe(decoder);
+}
+
 /** The body as UTF-8 text, refusing more than `max` bytes (-1: no cap). */
-async function readText(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+async function readText(body: Readable, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -97,11 +129,18 @@ function canceled(config: InternalAxiosRequestConfig): AxiosError {
   return new axios.CanceledError(undefined, undefined, config);
 }
 
+/** An `AxiosError` for a failure below HTTP, and the egress proxy the request went through. */
+export interface TransportError extends AxiosError {
+  /** `host:port` of the proxy, when the request went through one (spec §11). */
+  proxyHost?: string;
+}
+
 /** A failure below HTTP as an `AxiosError` with the cause's code (ECONNREFUSED, a TLS code …). */
-function transportError(error: unknown, config: InternalAxiosRequestConfig): AxiosError {
+function transportError(error: unknown, config: InternalAxiosRequestConfig, proxy?: URL): TransportError {
   const cause = error instanceof Error ? error : new Error(String(error));
   const code = (cause as { code?: unknown }).code;
-  const wrapped = new AxiosError(cause.message, typeof code === 'string' ? code : undefined, config);
+  const wrapped: TransportError = new AxiosError(cause.message, typeof code === 'string' ? code : undefined, config);
   wrapped.cause = cause;
+  if (proxy !== undefined) wrapped.proxyHost = proxy.host;
   return wrapped;
 }

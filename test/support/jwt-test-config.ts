@@ -43,6 +43,7 @@ export function testRelayConfig(
     rateLimitPerMinute: 0,
     trustProxyHops: 0,
     readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
+    egress: { noProxy: [] },
   };
 }
 

@@ -1,0 +1,51 @@
+import { lookup } from 'node:dns';
+import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { createAddressPolicy } from '../common/address-policy.js';
+import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { createQualysTransport, type QualysTransport } from './qualys-transport.js';
+import { QUALYS_HOST_RESOLVER, vettedLookup, type HostResolver } from './vetted-lookup.js';
+
+/** DI token of the `QualysTransport`. */
+export const QUALYS_TRANSPORT = Symbol('QUALYS_TRANSPORT');
+
+/** Spec §3: the resolved-address check of direct Qualys connections. */
+function connectGuard(config: RelayConfig, resolve: HostResolver) {
+  const policy = createAddressPolicy({
+    allowlist: config.qualys.addressAllowlist,
+    allowAll: config.qualys.allowInsecure,
+  });
+  const logger = new Logger('QualysTransport');
+  // The caller only sees `connection error`; the operator learns why here.
+  const onRefused = (error: Error) => logger.warn(`${error.message}; see QUALYS_ADDRESS_ALLOWLIST`);
+  return { lookup: vettedLookup(resolve, policy, onRefused), policy, onRefused };
+}
+
+/** Closes the pools once the graceful drain is over (health/graceful-shutdown.ts). */
+class TransportCloser implements OnApplicationShutdown {
+  constructor(@Inject(QUALYS_TRANSPORT) private readonly transport: QualysTransport) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.transport.egress.close();
+  }
+}
+
+/**
+ * The bytes-level transport to Qualys (undici pools, egress proxy, address
+ * check), behind the axios instance of `QualysModule`. Internal to the
+ * Qualys module.
+ */
+@Module({
+  providers: [
+    // dns.lookup by default; a test replaces it to make a name resolve to loopback.
+    { provide: QUALYS_HOST_RESOLVER, useValue: lookup satisfies HostResolver },
+    {
+      provide: QUALYS_TRANSPORT,
+      inject: [RELAY_CONFIG, QUALYS_HOST_RESOLVER],
+      useFactory: (config: RelayConfig, resolve: HostResolver): QualysTransport =>
+        createQualysTransport(config.egress, config.qualys.concurrency, connectGuard(config, resolve)),
+    },
+    TransportCloser,
+  ],
+  exports: [QUALYS_TRANSPORT],
+})
+export class QualysTransportModule {}
