@@ -137,10 +137,15 @@ export interface TransportError extends AxiosError {
 
 /** A failure below HTTP as an `AxiosError` with the cause's code (ECONNREFUSED, a TLS code …). */
 function transportError(error: unknown, config: InternalAxiosRequestConfig, proxy?: URL): TransportError {
-  const cause = error instanceof Error ? error : new Error(String(error));
+  // Duck-typed: an error from another realm (Node's internals under a test VM) is no `instanceof Error`.
+  const cause = isErrorLike(error) ? error : new Error(String(error));
   const code = (cause as { code?: unknown }).code;
   const wrapped: TransportError = new AxiosError(cause.message, typeof code === 'string' ? code : undefined, config);
   wrapped.cause = cause;
   if (proxy !== undefined) wrapped.proxyHost = proxy.host;
   return wrapped;
+}
+
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string';
 }
