@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { validateObserveResponse } from './support/ctim-validator.js';
@@ -314,6 +315,62 @@ describe('POST /observe/observables (spec §5)', () => {
     expect(body.data!.sightings.docs.map((s) => s.observables)).toEqual([
       [{ type: 'mutex', value: V.mutex }],
       [{ type: 'mutex', value: V.mutex }],
+    ]);
+  });
+});
+
+describe('how the relay calls Qualys (spec §7), with QUALYS_API_VERSION=v1', () => {
+  let relay: RelayHarness;
+  const version = (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+
+  beforeAll(async () => {
+    relay = await startRelayHarness({ env: { QUALYS_API_VERSION: 'v1' } });
+  });
+  afterAll(() => relay.close());
+
+  it('searches /ioc/v1/events, names the relay in User-Agent and asks for JSON', async () => {
+    const token = await relay.token();
+    const response = await request(relay.url)
+      .post('/observe/observables')
+      .set('Authorization', `Bearer ${token}`)
+      .send([{ type: 'md5', value: V.md5 }])
+      .expect(200);
+    expect((response.body as Body).data!.sightings.count).toBe(4);
+
+    const userAgent = `qualys-ioc-relay/${version} (Cisco XDR relay)`;
+    const calls = relay.simulator.stats.requests.map((r) => ({
+      call: `${r.method} ${r.path}`,
+      userAgent: r.headers['user-agent'],
+      accept: r.path === '/auth' ? undefined : r.headers.accept,
+      contentType: r.headers['content-type'],
+      bearer: /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/.test(String(r.headers.authorization)),
+    }));
+    expect(calls).toEqual([
+      {
+        call: 'POST /auth',
+        userAgent,
+        accept: undefined,
+        contentType: 'application/x-www-form-urlencoded',
+        bearer: false,
+      },
+      {
+        call: 'GET /ioc/v1/events',
+        userAgent,
+        accept: 'application/json',
+        contentType: undefined,
+        bearer: true,
+      },
+      {
+        call: 'GET /ioc/v1/events',
+        userAgent,
+        accept: 'application/json',
+        contentType: undefined,
+        bearer: true,
+      },
     ]);
   });
 });

@@ -75,3 +75,43 @@ describe('security headers and the per-client rate limit (issue #5.6)', () => {
     }
   });
 });
+
+describe('TRUST_PROXY_HOPS: whose address the per-client limit counts', () => {
+  let direct: RelayHarness;
+  let behindIngress: RelayHarness;
+
+  beforeAll(async () => {
+    // One request per minute per client: the second from the same client is refused.
+    direct = await startRelayHarness({ env: { RATE_LIMIT_PER_MINUTE: '1' } });
+    behindIngress = await startRelayHarness({
+      env: { RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY_HOPS: '1' },
+    });
+  });
+  afterAll(async () => {
+    await direct.close();
+    await behindIngress.close();
+  });
+
+  const statusFrom = (relay: RelayHarness, forwardedFor: string) =>
+    request(relay.url)
+      .post('/version')
+      .set('X-Forwarded-For', forwardedFor)
+      .then((response) => response.status);
+
+  it('ignores X-Forwarded-For by default: every request comes from the socket address', async () => {
+    expect([
+      await statusFrom(direct, '203.0.113.1'),
+      await statusFrom(direct, '203.0.113.2'),
+    ]).toEqual([200, 429]);
+  });
+
+  it('trusts exactly one hop: the ingress-appended address is the client, a forged one is not', async () => {
+    expect([
+      await statusFrom(behindIngress, '203.0.113.1'),
+      // Another client behind the same ingress has its own allowance.
+      await statusFrom(behindIngress, '203.0.113.2'),
+      // A client that forges an entry in front of its real address is still itself.
+      await statusFrom(behindIngress, '198.51.100.9, 203.0.113.1'),
+    ]).toEqual([200, 200, 429]);
+  });
+});
