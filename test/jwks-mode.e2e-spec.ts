@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
-import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../src/simulator/qualys-simulator.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
 import { validateObserveResponse } from './support/ctim-validator.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import {

@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { SIMULATOR_VALUES } from '../src/simulator/dataset.js';
-import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../src/simulator/qualys-simulator.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
 import { startRelayHarness, TEST_JWT_SECRET, type RelayHarness } from './support/relay-harness.js';
 
 const WRONG_PASSWORD = 'Wr0ng&pass=word+%';
