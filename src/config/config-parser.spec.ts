@@ -46,6 +46,7 @@ describe('parseRelayConfig', () => {
       rateLimitPerMinute: 0,
       trustProxyHops: 0,
       readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
+      egress: { noProxy: [] },
     });
   });
 
@@ -120,6 +121,7 @@ describe('parseRelayConfig', () => {
       rateLimitPerMinute: 600,
       trustProxyHops: 1,
       readiness: { maxEventLoopDelayMs: 250, maxHeapUsedMb: 384 },
+      egress: { noProxy: [] },
       redis: {
         url: 'rediss://:pw@redis.internal:6380/2',
         keyPrefix: 'relay-a:',
