@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import type { Dispatcher } from 'undici';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { EGRESS_DISPATCHER, EgressModule } from '../egress/egress.module.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { TokenVerifier } from './token-verifier.js';
 import { createTokenVerifier } from './token-verifier.factory.js';
@@ -11,11 +13,14 @@ import { createTokenVerifier } from './token-verifier.factory.js';
  * exported: other modules read the verified caller through `@RelayCtx()`.
  */
 @Module({
+  imports: [EgressModule],
   providers: [
     {
       provide: TokenVerifier,
-      inject: [RELAY_CONFIG],
-      useFactory: (config: RelayConfig): TokenVerifier => createTokenVerifier(config.auth),
+      inject: [RELAY_CONFIG, EGRESS_DISPATCHER],
+      // JWKS keys come through the egress proxy when one is configured (spec §11).
+      useFactory: (config: RelayConfig, egress: Dispatcher): TokenVerifier =>
+        createTokenVerifier(config.auth, egress),
     },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],

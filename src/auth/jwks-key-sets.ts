@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   createRemoteJWKSet,
+  customFetch,
   type FlattenedJWSInput,
   type JWSHeaderParameters,
   type JWTVerifyGetKey,
@@ -8,6 +9,7 @@ import {
 } from 'jose';
 import { RELAY_VERSION } from '../common/version.js';
 import { AuthorizationError } from '../common/relay-error.js';
+import type { FetchLike } from '../egress/egress-fetch.js';
 import { AuthReason, jwksUnreachable } from './auth-reasons.js';
 
 export interface JwksKeySetOptions {
@@ -21,6 +23,8 @@ export interface JwksKeySetOptions {
    * re-fetch Threat Response's keys on every request by sending random kids.
    */
   cooldownMs: number;
+  /** How keys are fetched: through the egress proxy (spec §11); Node's `fetch` when absent. */
+  fetch?: FetchLike;
 }
 
 /** jose's own default; long enough to absorb a burst of bad tokens, short enough for key rotation. */
@@ -39,9 +43,10 @@ const KEY_SET_MATCH_ERRORS = new Set([
  *
  * Fetching is jose's `createRemoteJWKSet`, which in 6.2.17 calls `fetch` with
  * `redirect: 'manual'` and accepts nothing but `200` with JSON: a 3xx is a
- * failed fetch, never followed (proved in jwks-token-verifier.spec.ts), so no
- * `[customFetch]` is needed. Concurrent misses share one in-flight fetch, and
- * an unknown `kid` reloads at most once (then only after the cooldown).
+ * failed fetch, never followed (proved in jwks-token-verifier.spec.ts). Its
+ * `[customFetch]` is the egress fetch (spec §11), which keeps jose's options.
+ * Concurrent misses share one in-flight fetch, and an unknown `kid` reloads
+ * at most once (then only after the cooldown).
  */
 export class JwksKeySets {
   private readonly logger = new Logger('JwksKeySets');
@@ -70,6 +75,9 @@ export class JwksKeySets {
         timeoutDuration: this.options.timeoutMs,
         cooldownDuration: this.options.cooldownMs,
         headers: { 'User-Agent': `qualys-ioc-relay/${RELAY_VERSION}` },
+        ...(this.options.fetch === undefined
+          ? {}
+          : { [customFetch]: this.options.fetch }),
       });
       this.sets.set(host, set);
     }

@@ -9,6 +9,8 @@
  * (client password, access token, relay JWT) can reach the terminal.
  */
 import { loadLocalEnvFile } from '../config/local-env-file.js';
+import { EgressDispatcher } from '../egress/egress-dispatcher.js';
+import { parseEgressSettings } from '../egress/egress-settings.js';
 import { ModuleCliUsageError, parseModuleArgs } from './module/args.js';
 import { CommandFailure, runModuleCommand, type CliOutput } from './module/commands.js';
 import { CredentialsError } from './module/credentials.js';
@@ -25,13 +27,20 @@ async function main(): Promise<void> {
     out: (line) => process.stdout.write(`${redactor.redact(line)}\n`),
     err: (line) => process.stderr.write(`${redactor.redact(line)}\n`),
   };
+  let dispatcher: EgressDispatcher | undefined;
   try {
     const command = parseModuleArgs(process.argv.slice(2), process.env);
+    // Spec §11: the Threat Response API is reached through the egress proxy too.
+    const problems: string[] = [];
+    const egress = parseEgressSettings(process.env, problems);
+    if (problems.length > 0) throw new CommandFailure(`Invalid proxy configuration: ${problems.join('; ')}`);
+    dispatcher = new EgressDispatcher(egress);
     await runModuleCommand(command, {
       output,
       env: process.env,
       terminal: { input: process.stdin, output: process.stderr },
       redactor,
+      dispatcher,
     });
   } catch (error) {
     if (error instanceof ModuleCliUsageError) {
@@ -48,6 +57,8 @@ async function main(): Promise<void> {
     // A bug: say so on one line, without a stack that could quote a request.
     output.err(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
+  } finally {
+    await dispatcher?.close();
   }
 }
 

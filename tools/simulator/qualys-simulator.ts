@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { setMaxListeners } from 'node:events';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_PREFIX, handleAdminRequest, type AdminControls } from './admin-routes.js';
@@ -73,6 +74,11 @@ export interface SimulatorOptions extends SubscriptionLimitsPatch {
   seed?: number;
   /** Only the latest N are kept in `stats.requests` and `stats.searches` (flat memory in soaks). */
   maxRecordedRequests?: number;
+  /**
+   * Serve https with this certificate (a private-CA one in tests: the relay
+   * reaches it only when `NODE_EXTRA_CA_CERTS` names the CA); plain http when absent.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer } | null;
 }
 
 /** A Qualys request as the simulator received it (admin requests are not recorded). */
@@ -183,7 +189,8 @@ class Simulator implements QualysSimulator {
     this.index = new EventIndex(settings.events);
     this.random = createPrng(settings.seed);
     this.latencyMs = settings.latencyMs;
-    this.server = createServer((request, response) => this.onRequest(request, response));
+    const handler = (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response);
+    this.server = settings.tls ? createHttpsServer(settings.tls, handler) : createServer(handler);
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -201,7 +208,8 @@ class Simulator implements QualysSimulator {
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error('not a TCP server');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.address = { url: `http://${host}:${address.port}`, port: address.port };
+    const scheme = this.settings.tls ? 'https' : 'http';
+    this.address = { url: `${scheme}://${host}:${address.port}`, port: address.port };
   }
 
   get url(): string {
@@ -544,6 +552,7 @@ function resolveOptions(options: SimulatorOptions): Settings {
     randomFaultRate: rate,
     seed,
     maxRecordedRequests: maxRecorded,
+    tls: options.tls ?? null,
     limits: validateLimitsPatch({
       concurrencyLimit: options.concurrencyLimit,
       rateLimit: options.rateLimit,
