@@ -235,3 +235,67 @@ describe('deploy/kubernetes/components/redis (several replicas, spec §9)', () =
     });
   });
 });
+
+describe('deploy/kubernetes/components/corporate-network (egress proxy and corporate CA, spec §11)', () => {
+  const component = read('components/corporate-network/kustomization.yaml') as {
+    kind: string;
+    patches: { path: string; target: { kind: string; name: string } }[];
+  };
+  const deploymentPatch = read('components/corporate-network/deployment-patch.yaml') as {
+    spec: {
+      template: {
+        spec: {
+          containers: { name: string; env: { name: string }[]; volumeMounts: unknown[] }[];
+          volumes: unknown[];
+        };
+      };
+    };
+  };
+  const configMapPatch = read('components/corporate-network/configmap-patch.yaml') as { data: Record<string, string> };
+  const egressSecret = model('components/corporate-network/secret.example.yaml') as Secret;
+
+  it('patches the base Deployment and ConfigMap, and the result validates', () => {
+    expect(component.kind).toBe('Component');
+    expect(component.patches.map((patch) => patch.target)).toEqual([
+      { kind: 'Deployment', name: deployment.metadata!.name },
+      { kind: 'ConfigMap', name: configMap.metadata!.name },
+    ]);
+    const raw = JSON.parse(JSON.stringify(read('deployment.yaml'))) as {
+      spec: { template: { spec: { containers: Record<string, unknown[]>[]; volumes: unknown[] } } };
+    };
+    const patch = deploymentPatch.spec.template.spec;
+    const container = raw.spec.template.spec.containers[0];
+    container.env = [...(container.env ?? []), ...patch.containers[0].env];
+    container.volumeMounts = [...(container.volumeMounts ?? []), ...patch.containers[0].volumeMounts];
+    raw.spec.template.spec.volumes = [...raw.spec.template.spec.volumes, ...patch.volumes];
+    expect(() => new Deployment(raw as never).validate()).not.toThrow();
+    expect(() => egressSecret.validate()).not.toThrow();
+  });
+
+  it('takes the proxy URL from a Secret and points NODE_EXTRA_CA_CERTS at the mounted CA', () => {
+    const [container] = deploymentPatch.spec.template.spec.containers;
+    expect(container.env).toEqual([
+      {
+        name: 'HTTPS_PROXY',
+        valueFrom: { secretKeyRef: { name: egressSecret.metadata!.name, key: 'HTTPS_PROXY' } },
+      },
+      { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/ssl/corporate/ca.crt' },
+    ]);
+    expect(container.volumeMounts).toEqual([{ name: 'corporate-ca', mountPath: '/etc/ssl/corporate', readOnly: true }]);
+  });
+
+  it('gives, with the example Secret, an egress configuration the relay accepts', () => {
+    const config = parseRelayConfig({
+      ...configMap.data,
+      ...configMapPatch.data,
+      ...egressSecret.stringData,
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/corporate/ca.crt',
+      JWT_SECRET: 'y'.repeat(32),
+    });
+    expect(config.egress).toEqual({
+      httpsProxy: 'http://relay:replace-me@proxy.corp.example:3128/',
+      noProxy: ['.svc', '.cluster.local', '10.0.0.0/8'],
+      extraCaFile: '/etc/ssl/corporate/ca.crt',
+    });
+  });
+});
