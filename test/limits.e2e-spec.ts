@@ -62,6 +62,13 @@ const firstAnswer = (simulator: QualysSimulator): number =>
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One sample of the relay's /metrics, by name and labels as written (e.g. `{kind="rate"}`). */
+async function metric(relay: RelayHarness, series: string): Promise<number | undefined> {
+  const text = (await request(relay.url).get('/metrics').expect(200)).text;
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 describe('one subscription, 2 concurrent calls at 100 ms (spec §9)', () => {
   let relay: RelayHarness;
   let unlimited: ObserveBody;
@@ -135,6 +142,12 @@ describe('the concurrency header (spec §9)', () => {
     expect(body.data?.sightings?.count).toBe(16);
     expect(relay.simulator.stats.refusals.concurrency).toBeGreaterThan(0);
     expect(peakAfter(relay.simulator, firstAnswer(relay.simulator))).toBe(1);
+    // The relay counts what the simulator refused, by kind, and its queue is empty again.
+    expect(await metric(relay, 'relay_qualys_refusals_total{kind="concurrency"}')).toBe(
+      relay.simulator.stats.refusals.concurrency,
+    );
+    expect(await metric(relay, 'relay_qualys_queued_calls')).toBe(0);
+    expect(await metric(relay, 'relay_redis_state{state="off"}')).toBe(1);
   });
 });
 
@@ -206,6 +219,23 @@ describe('coalescing and the result cache (spec §9)', () => {
     expect(relay.simulator.stats.searchCalls).toBe(0);
     expect(relay.simulator.stats.authCalls).toBe(1);
   });
+
+  it('counts cache hits, misses and coalesced searches in /metrics', async () => {
+    const before = {
+      hit: (await metric(relay, 'relay_qualys_cache_lookups_total{result="hit"}')) ?? 0,
+      miss: (await metric(relay, 'relay_qualys_cache_lookups_total{result="miss"}')) ?? 0,
+      coalesced: (await metric(relay, 'relay_qualys_cache_lookups_total{result="coalesced"}')) ?? 0,
+    };
+    await settle(1100); // earlier answers expire
+    await Promise.all([observe(relay, TEN.slice(0, 1)), observe(relay, TEN.slice(0, 1))]); // 2 misses, 2 coalesced
+    await observe(relay, TEN.slice(0, 1)); // 2 hits
+    expect({
+      hit: ((await metric(relay, 'relay_qualys_cache_lookups_total{result="hit"}')) ?? 0) - before.hit,
+      miss: ((await metric(relay, 'relay_qualys_cache_lookups_total{result="miss"}')) ?? 0) - before.miss,
+      coalesced:
+        ((await metric(relay, 'relay_qualys_cache_lookups_total{result="coalesced"}')) ?? 0) - before.coalesced,
+    }).toEqual({ hit: 2, miss: 2, coalesced: 2 });
+  });
 });
 
 describe('the rate budget (spec §9)', () => {
@@ -241,6 +271,7 @@ describe('the rate budget (spec §9)', () => {
       },
     ]);
     expect(blocked.data?.sightings?.count).toBe(8); // the two cached observables
+    expect(await metric(relay, 'relay_qualys_rate_budget_remaining_min')).toBe(0);
 
     await settle(3200);
     const resumed = await observe(relay, TEN.slice(2, 3));
