@@ -6,9 +6,19 @@
  *
  *   npm run bench -- [--latency 50] [--runs 21] [--warmup 100] [--duration 10] [--rounds 3]
  *                    [--connections 32] [--observables 5] [--throughput-latency 20]
- *                    [--concurrency 64] [--mapping-seconds 3] [--parts 1,2,3,4,5]
+ *                    [--concurrency 64] [--mapping-seconds 3] [--parts 1,2,3,4,5,6]
+ *                    [--limited-runs 5] [--limited-repeats 20]
+ *                    [--compare-dist /tmp/relay-before/dist]
  *                    [--node-options=--max-old-space-size=128]
  *                    [--real-install] [--strict]
+ *
+ * Parts 1, 2 and 4 measure the unlimited path: the relay runs with
+ * QUALYS_SUBSCRIPTION_CONCURRENCY = QUALYS_CONCURRENCY = --concurrency and
+ * QUALYS_CACHE_TTL_SEC=0, so every request makes all its Qualys calls. Part 6
+ * is a subscription limited to 2 concurrent calls (bench/lib/limited-subscription.ts).
+ * --compare-dist starts a second relay from another build's dist/ (e.g. the
+ * commit before a change) with the same environment, and runs it in (1) and
+ * in every round of (2), interleaved with this one.
  *
  * --real-install also runs `npm ci --omit=dev` in a temporary folder (needs
  * the registry); --strict exits 1 when a target is missed. Broken responses
@@ -16,10 +26,11 @@
  */
 import autocannon from 'autocannon';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { mintRelayToken } from '../src/cli/relay-token.js';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
@@ -38,6 +49,8 @@ import {
   type BaselineProcess,
   type RelayProcess,
 } from './lib/processes.js';
+import { measureLimited } from './lib/limited-subscription.js';
+import type { Row } from './lib/report.js';
 import { measureSupplyChain } from './lib/supply-chain.js';
 import { median, mib, percentile, round } from './lib/stats.js';
 
@@ -52,7 +65,10 @@ const OPTION_DEFAULTS = {
   concurrency: '64',
   'mapping-seconds': '3',
   warmup: '100',
-  parts: '1,2,3,4,5',
+  parts: '1,2,3,4,5,6',
+  'limited-runs': '5',
+  'limited-repeats': '20',
+  'compare-dist': '',
   'node-options': '',
 };
 type OptionName = keyof typeof OPTION_DEFAULTS;
@@ -93,15 +109,22 @@ const THROUGHPUT_L = positive('throughput-latency');
 const CONCURRENCY = positive('concurrency');
 const MAPPING_SECONDS = positive('mapping-seconds');
 const WARMUP_REQUESTS = positive('warmup');
+const LIMITED_RUNS = positive('limited-runs');
+const LIMITED_REPEATS = positive('limited-repeats');
+/** Another build's dist/ to compare this relay with in (1) and (2); '' for none. */
+const COMPARE_DIST = option('compare-dist') === '' ? '' : resolve(option('compare-dist'));
+if (COMPARE_DIST !== '' && !existsSync(join(COMPARE_DIST, 'main.js')))
+  throw new Error(`--compare-dist: ${join(COMPARE_DIST, 'main.js')} does not exist`);
 /** A warm-up never takes longer than this per size and server. */
 const WARMUP_MAX_MS = 8_000;
 
-/** Issue #6 targets. */
+/** Issue #6 targets; issue #9: the scheduler costs the unlimited path at most 10 % throughput. */
 const TARGET = {
   latencyRatio: 1.3,
   throughputRatio: 0.5,
   eventsPerSecond: 50_000,
   peakRssMiB: 200,
+  compareThroughputRatio: 0.9,
 };
 
 // Bench-only secret: the relay runs on loopback for the length of this run.
@@ -142,13 +165,6 @@ function isCleanData(status: number, text: string): boolean {
 
 // --- report -----------------------------------------------------------------------
 
-interface Row {
-  part: string;
-  measure: string;
-  value: string;
-  target: string;
-  pass: boolean | null;
-}
 const rows: Row[] = [];
 let brokenResponses = 0;
 
@@ -213,17 +229,30 @@ async function timeRequests(
   }
 }
 
-async function measureLatency(relay: RelayProcess, baselineUrl: string, token: string) {
-  const perRequestCap = Math.max(1, Math.ceil(CONCURRENCY / 2));
+async function measureLatency(
+  relay: RelayProcess,
+  compare: RelayProcess | undefined,
+  baselineUrl: string,
+  token: string,
+) {
+  // Since the per-subscription scheduler (issue #9) a request has no cap of its
+  // own: its searches wait only for the subscription's slots and the process
+  // cap, both --concurrency here. (Before it, a request was capped at
+  // ceil(QUALYS_CONCURRENCY / 2), which made 50 observables 4 waves, not 2.)
+  const callCap = CONCURRENCY;
   const results = [];
   for (const n of [1, 10, 50]) {
     const body = observables(n);
     const times = await timeRequests(relay.url, token, body, true);
+    // Same requests, right after, against the other build: same work, same machine state.
+    const compareTimes =
+      compare === undefined ? undefined : await timeRequests(compare.url, token, body, true);
     // Context, not a target: the same upstream calls from bare node:http, no per-request cap.
     const baselineMs = median(await timeRequests(baselineUrl, token, body, false));
-    const floorMs = Math.ceil((2 * n) / perRequestCap) * L;
+    const floorMs = Math.ceil((2 * n) / callCap) * L;
     const medianMs = median(times);
     const ratio = medianMs / floorMs;
+    const compareMs = compareTimes === undefined ? undefined : median(compareTimes);
     results.push({
       observables: n,
       runs: RUNS,
@@ -232,26 +261,37 @@ async function measureLatency(relay: RelayProcess, baselineUrl: string, token: s
       floorMs,
       ratio: round(ratio),
       baselineMedianMs: round(baselineMs),
+      ...(compareTimes === undefined || compareMs === undefined
+        ? {}
+        : {
+            compare: {
+              medianMs: round(compareMs),
+              p90Ms: round(percentile(compareTimes, 90)),
+              relayOverCompare: round(medianMs / compareMs),
+            },
+          }),
       target: TARGET.latencyRatio,
       pass: ratio <= TARGET.latencyRatio,
     });
     rows.push({
       part: '1',
       measure: `/observe, ${n} observable${n > 1 ? 's' : ''}, median of ${RUNS}`,
-      value: `${medianMs.toFixed(1)} ms = ${ratio.toFixed(2)} × floor ${floorMs} ms (bare node ${baselineMs.toFixed(1)} ms)`,
+      value: `${medianMs.toFixed(1)} ms = ${ratio.toFixed(2)} × floor ${floorMs} ms (bare node ${baselineMs.toFixed(1)} ms${compareMs === undefined ? '' : `; compare-dist ${compareMs.toFixed(1)} ms, this/that ${(medianMs / compareMs).toFixed(2)}`})`,
       target: `≤ ${TARGET.latencyRatio} × floor`,
       pass: ratio <= TARGET.latencyRatio,
     });
     progress(
-      `latency n=${n}: median ${medianMs.toFixed(1)} ms, floor ${floorMs} ms, bare node ${baselineMs.toFixed(1)} ms`,
+      `latency n=${n}: median ${medianMs.toFixed(1)} ms, floor ${floorMs} ms, bare node ${baselineMs.toFixed(1)} ms${compareMs === undefined ? '' : `, compare-dist ${compareMs.toFixed(1)} ms`}`,
     );
   }
   return {
     simulatorLatencyMs: L,
     concurrency: CONCURRENCY,
-    perRequestCap,
-    floor: 'ceil(2·n / perRequestCap) · L',
+    subscriptionConcurrency: CONCURRENCY,
+    callCap,
+    floor: 'ceil(2·n / min(QUALYS_SUBSCRIPTION_CONCURRENCY, QUALYS_CONCURRENCY)) · L',
     warmupRequests: WARMUP_REQUESTS,
+    ...(COMPARE_DIST === '' ? {} : { compareDist: COMPARE_DIST }),
     results,
   };
 }
@@ -260,6 +300,10 @@ async function measureLatency(relay: RelayProcess, baselineUrl: string, token: s
 
 interface LoadFigures {
   requestsPerSecond: number;
+  /** Searches the simulator received during the run (requests still in flight at its end included). */
+  qualysCalls: number;
+  /** qualysCalls / requests: 2 per observable when no call is shared between requests. */
+  qualysCallsPerRequest: number;
   p50Ms: number;
   p99Ms: number;
   requests: number;
@@ -269,24 +313,78 @@ interface LoadFigures {
   mismatches: number;
 }
 
+/**
+ * Tokens differing only in CTR_ENTITIES_LIMIT (100, 101, …; far above the
+ * events any of these searches has, so the answers do not change). The relay
+ * coalesces identical searches in flight (spec §9) and the page size is part
+ * of a search's identity, so a request whose token nobody else in flight
+ * uses makes all of its own Qualys calls: the same work as before coalescing
+ * existed. Handed out round robin, one per request.
+ */
+async function loadTokens(): Promise<string[]> {
+  return Promise.all(
+    Array.from({ length: Math.max(256, CONNECTIONS * 8) }, (_, i) =>
+      mintRelayToken(JWT_SECRET, {
+        user: SIMULATOR_USER,
+        pass: SIMULATOR_PASSWORD,
+        CTR_ENTITIES_LIMIT: 100 + i,
+      }),
+    ),
+  );
+}
+
+/**
+ * The simulator's search count once it stops moving: requests cut off at the
+ * end of a run still finish their calls, which belong to this run, not the next.
+ */
+async function settledSearchCalls(simulator: SimulatorClient): Promise<number> {
+  // Unchanged for half a second (a saturated relay can pause longer than a
+  // few polls), at most ten seconds.
+  let calls = (await simulator.stats()).searchCalls;
+  for (let i = 0, stable = 0; i < 100 && stable < 5; i++) {
+    await sleep(100);
+    const now = (await simulator.stats()).searchCalls;
+    stable = now === calls ? stable + 1 : 0;
+    calls = now;
+  }
+  return calls;
+}
+
 async function load(
   url: string,
-  token: string,
+  tokens: readonly string[],
+  simulator: SimulatorClient,
   seconds: number,
   check: (body: string | Buffer | undefined) => boolean,
 ): Promise<LoadFigures> {
+  let next = 0;
+  const callsBefore = (await simulator.stats()).searchCalls;
   const result = await autocannon({
     url: `${url}/observe/observables`,
     method: 'POST',
     connections: CONNECTIONS,
     duration: seconds,
     timeout: 30,
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(observables(OBSERVABLES_PER_REQUEST)),
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          headers: {
+            ...request.headers,
+            Authorization: `Bearer ${tokens[next++ % tokens.length]}`,
+          },
+        }),
+      },
+    ],
     verifyBody: check,
   });
+  const calls = (await settledSearchCalls(simulator)) - callsBefore;
   return {
     requestsPerSecond: round(result.requests.total / result.duration, 1),
+    qualysCalls: calls,
+    qualysCallsPerRequest: round(calls / Math.max(1, result.requests.total)),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     requests: result.requests.total,
@@ -297,13 +395,36 @@ async function load(
   };
 }
 
+type Side = 'baseline' | 'relay' | 'compare';
+type Round = { baseline: LoadFigures; relay: LoadFigures; compare?: LoadFigures };
+
+/** The round whose `ratio` is the median (lower middle for an even count). */
+function medianBy(rounds: Round[], ratio: (r: Round) => number): Round {
+  return [...rounds].sort((a, b) => ratio(a) - ratio(b))[Math.floor((rounds.length - 1) / 2)];
+}
+
+/**
+ * Which side runs when in round `i`. Alternate the order so no side always
+ * runs first or on a warmer machine. With a second relay, the two relays
+ * always run back to back (their ratio is the figure that matters, and
+ * adjacent runs share the machine's state best), first one then the other,
+ * with the baseline before them in two rounds out of four and after in the others.
+ */
+function roundOrder(i: number, withCompare: boolean): Side[] {
+  if (!withCompare) return i % 2 === 0 ? ['baseline', 'relay'] : ['relay', 'baseline'];
+  const pair: Side[] = i % 2 === 0 ? ['relay', 'compare'] : ['compare', 'relay'];
+  return Math.floor(i / 2) % 2 === 0 ? ['baseline', ...pair] : [...pair, 'baseline'];
+}
+
 async function measureThroughput(
   relay: RelayProcess,
+  compare: RelayProcess | undefined,
   baseline: BaselineProcess,
   simulatorUrl: string,
-  token: string,
 ) {
-  await new SimulatorClient(simulatorUrl).setLatency(THROUGHPUT_L);
+  const simulator = new SimulatorClient(simulatorUrl);
+  await simulator.setLatency(THROUGHPUT_L);
+  const tokens = await loadTokens();
   const text = (body: string | Buffer | undefined) =>
     typeof body === 'string' ? body : (body?.toString('utf8') ?? '');
   const relayOk = (body: string | Buffer | undefined) => {
@@ -311,44 +432,61 @@ async function measureThroughput(
     return answer.startsWith('{"data":{') && !answer.includes('"errors":');
   };
   const baselineOk = (body: string | Buffer | undefined) => text(body).startsWith('{"data":[');
+  const sides: Side[] =
+    compare === undefined ? ['baseline', 'relay'] : ['baseline', 'relay', 'compare'];
+  const run = (side: Side, seconds: number) =>
+    side === 'baseline'
+      ? load(baseline.url, tokens, simulator, seconds, baselineOk)
+      : load(
+          (side === 'relay' ? relay : (compare as RelayProcess)).url,
+          tokens,
+          simulator,
+          seconds,
+          relayOk,
+        );
 
   const relayMemory = new MemorySampler(relay.child.pid, 100);
   const baselineMemory = new MemorySampler(baseline.child.pid, 100);
-  progress(`throughput: warm-up, then ${ROUNDS} round(s) of ${DURATION_S} s per server`);
+  const compareMemory =
+    compare === undefined ? undefined : new MemorySampler(compare.child.pid, 100);
+  progress(
+    `throughput: warm-up, then ${ROUNDS} round(s) of ${DURATION_S} s per server (${sides.join(', ')})`,
+  );
   relayMemory.start();
   baselineMemory.start();
-  await load(baseline.url, token, 2, baselineOk);
-  await load(relay.url, token, 2, relayOk);
-  const rounds: { baseline: LoadFigures; relay: LoadFigures }[] = [];
+  compareMemory?.start();
+  for (const side of sides) await run(side, 2);
+  const rounds: Round[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    // Alternate the order so neither side always runs on a warmer machine.
-    const first = i % 2 === 0 ? 'baseline' : 'relay';
-    const run = (side: 'baseline' | 'relay') =>
-      side === 'baseline'
-        ? load(baseline.url, token, DURATION_S, baselineOk)
-        : load(relay.url, token, DURATION_S, relayOk);
-    const a = await run(first);
-    const b = await run(first === 'baseline' ? 'relay' : 'baseline');
-    const round_ = first === 'baseline' ? { baseline: a, relay: b } : { baseline: b, relay: a };
+    const order = roundOrder(i, compare !== undefined);
+    const figures: Partial<Record<Side, LoadFigures>> = {};
+    for (const side of order) figures[side] = await run(side, DURATION_S);
+    const round_: Round = {
+      baseline: figures.baseline as LoadFigures,
+      relay: figures.relay as LoadFigures,
+      ...(figures.compare === undefined ? {} : { compare: figures.compare }),
+    };
     rounds.push(round_);
     progress(
-      `round ${i + 1}: baseline ${round_.baseline.requestsPerSecond} req/s, relay ${round_.relay.requestsPerSecond} req/s`,
+      `round ${i + 1} (${order.join(', ')}): baseline ${round_.baseline.requestsPerSecond} req/s, relay ${round_.relay.requestsPerSecond} req/s${round_.compare === undefined ? '' : `, compare-dist ${round_.compare.requestsPerSecond} req/s`}`,
     );
   }
   relayMemory.stop();
   baselineMemory.stop();
+  compareMemory?.stop();
   const relayHwm = (await memoryOf(relay.child.pid)).hwmKiB;
 
-  for (const figures of rounds.flatMap((r) => [r.relay, r.baseline])) {
+  for (const figures of rounds.flatMap((r) => [
+    r.relay,
+    r.baseline,
+    ...(r.compare ? [r.compare] : []),
+  ])) {
     brokenResponses += figures.non2xx + figures.errors + figures.mismatches;
   }
-  // Each round compares two back-to-back runs, so slow drifts in the machine's
+  // Each round compares back-to-back runs, so slow drifts in the machine's
   // other load cancel out; the median round is reported.
-  const ratioOf = (r: (typeof rounds)[number]) =>
-    r.relay.requestsPerSecond / r.baseline.requestsPerSecond;
-  const medianRound = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b))[
-    Math.floor((rounds.length - 1) / 2)
-  ];
+  const ratioOf = (r: Round) => r.relay.requestsPerSecond / r.baseline.requestsPerSecond;
+  const medianRound = medianBy(rounds, ratioOf);
   const relayMedian = medianRound.relay;
   const baselineMedian = medianRound.baseline;
   const ratio = ratioOf(medianRound);
@@ -366,11 +504,75 @@ async function measureThroughput(
     target: '',
     pass: null,
   });
+  // The same work on every side: a relay sharing calls between requests would
+  // look faster. Requests cut off at the end of a run made calls but are not
+  // counted as answered, hence the tolerance (at most one per connection and run).
+  const expectedCalls = 2 * OBSERVABLES_PER_REQUEST;
+  const workOf = (side: Side) => {
+    const loads = rounds.flatMap((r) => (r[side] === undefined ? [] : [r[side]]));
+    const requests = loads.reduce((sum, l) => sum + l.requests, 0);
+    const calls = loads.reduce((sum, l) => sum + l.qualysCalls, 0);
+    const perRequest = calls / Math.max(1, requests);
+    const tolerance = (expectedCalls * CONNECTIONS * loads.length) / Math.max(1, requests);
+    return {
+      perRequest,
+      same: perRequest >= expectedCalls - 0.01 && perRequest <= expectedCalls + tolerance + 0.01,
+    };
+  };
+  rows.push({
+    part: '2',
+    measure: 'Qualys calls per answered request (simulator count, all rounds)',
+    value: sides.map((side) => `${side} ${workOf(side).perRequest.toFixed(2)}`).join(', '),
+    target: `${expectedCalls}, no sharing`,
+    pass: sides.every((side) => workOf(side).same),
+  });
+  let comparison: Record<string, unknown> | undefined;
+  if (compare !== undefined) {
+    const compareRounds = rounds as Required<Round>[];
+    // This relay against the other build, round by round (the same machine
+    // minutes), and each against the baseline of its round.
+    const overCompare = (r: Required<Round>) =>
+      r.relay.requestsPerSecond / r.compare.requestsPerSecond;
+    const compareRatioOf = (r: Required<Round>) =>
+      r.compare.requestsPerSecond / r.baseline.requestsPerSecond;
+    const ratios = compareRounds.map(overCompare);
+    const medianRatio = median(ratios);
+    const medianOf = (pick: (r: Required<Round>) => number) => median(compareRounds.map(pick));
+    const relayRps = medianOf((r) => r.relay.requestsPerSecond);
+    const compareRps = medianOf((r) => r.compare.requestsPerSecond);
+    rows.push({
+      part: '2',
+      measure: `  … this relay / --compare-dist relay, interleaved, median of ${rounds.length} rounds`,
+      value: `${medianRatio.toFixed(2)} (rounds ${ratios.map((r) => r.toFixed(2)).join(', ')}); medians ${relayRps} / ${compareRps} req/s; compare-dist/baseline ${median(compareRounds.map(compareRatioOf)).toFixed(2)}`,
+      target: `≥ ${TARGET.compareThroughputRatio}`,
+      pass: medianRatio >= TARGET.compareThroughputRatio,
+    });
+    const compareP50 = medianOf((r) => r.compare.p50Ms);
+    const compareP99 = medianOf((r) => r.compare.p99Ms);
+    rows.push({
+      part: '2',
+      measure: '  … latency under that load, medians of rounds, p50 / p99',
+      value: `relay ${medianOf((r) => r.relay.p50Ms)} / ${medianOf((r) => r.relay.p99Ms)} ms; compare-dist ${compareP50} / ${compareP99} ms`,
+      target: '',
+      pass: null,
+    });
+    comparison = {
+      dist: COMPARE_DIST,
+      roundRatios: ratios.map((r) => round(r)),
+      medianRatio: round(medianRatio),
+      relayMedianRequestsPerSecond: relayRps,
+      compareMedianRequestsPerSecond: compareRps,
+      compareOverBaselineRoundRatios: compareRounds.map((r) => round(compareRatioOf(r))),
+      comparePeakRssMiB: mib((compareMemory?.peakRssKiB ?? 0) * 1024),
+      target: TARGET.compareThroughputRatio,
+      pass: medianRatio >= TARGET.compareThroughputRatio,
+    };
+  }
   const peakMiB = mib(relayMemory.peakRssKiB * 1024);
   rows.push({
     part: '4',
     measure: 'relay peak RSS during (2), sampled every 100 ms',
-    value: `${peakMiB} MiB (VmHWM since start ${mib(relayHwm * 1024)} MiB; baseline ${mib(baselineMemory.peakRssKiB * 1024)} MiB)`,
+    value: `${peakMiB} MiB (VmHWM since start ${mib(relayHwm * 1024)} MiB; baseline ${mib(baselineMemory.peakRssKiB * 1024)} MiB${compareMemory === undefined ? '' : `; compare-dist ${mib(compareMemory.peakRssKiB * 1024)} MiB`})`,
     target: `< ${TARGET.peakRssMiB} MiB`,
     pass: peakMiB < TARGET.peakRssMiB,
   });
@@ -387,6 +589,7 @@ async function measureThroughput(
       ratio: round(ratio),
       target: TARGET.throughputRatio,
       pass: ratio >= TARGET.throughputRatio,
+      ...(comparison === undefined ? {} : { comparison }),
     },
     memory: {
       method:
@@ -522,33 +725,78 @@ const report: Record<string, unknown> = {
 };
 let failed = false;
 try {
-  progress('starting the simulator and the relay');
-  const simulator = await startSimulator(group, { latencyMs: L });
-  const relay = await startRelay(group, {
-    simulatorUrl: simulator.url,
-    jwtSecret: JWT_SECRET,
-    env: {
-      QUALYS_CONCURRENCY: String(CONCURRENCY),
-      ...(RELAY_NODE_OPTIONS === '' ? {} : { NODE_OPTIONS: RELAY_NODE_OPTIONS }),
-    },
-  });
   const token = await mintRelayToken(JWT_SECRET, {
     user: SIMULATOR_USER,
     pass: SIMULATOR_PASSWORD,
   });
+  const nodeOptions: Record<string, string> =
+    RELAY_NODE_OPTIONS === '' ? {} : { NODE_OPTIONS: RELAY_NODE_OPTIONS };
 
-  const baseline = await startBaseline(group, {
-    apiUrl: simulator.url,
-    user: SIMULATOR_USER,
-    password: SIMULATOR_PASSWORD,
-    maxSockets: CONCURRENCY,
-  });
+  if (PARTS.has('1') || PARTS.has('2') || PARTS.has('4')) {
+    // The unlimited path: a subscription limit as high as the process cap and
+    // no cache, so every request makes all its Qualys calls, as before issue #9.
+    const relayEnv = {
+      QUALYS_CONCURRENCY: String(CONCURRENCY),
+      QUALYS_SUBSCRIPTION_CONCURRENCY: String(CONCURRENCY),
+      QUALYS_CACHE_TTL_SEC: '0',
+      ...nodeOptions,
+    };
+    report.unlimitedRelayEnvironment = relayEnv;
+    const unlimited = new ProcessGroup();
+    try {
+      progress(
+        `starting the simulator, the relay${COMPARE_DIST === '' ? '' : `, the relay of ${COMPARE_DIST}`} and the baseline`,
+      );
+      const simulator = await startSimulator(unlimited, { latencyMs: L });
+      const relay = await startRelay(unlimited, {
+        simulatorUrl: simulator.url,
+        jwtSecret: JWT_SECRET,
+        env: relayEnv,
+      });
+      const compare =
+        COMPARE_DIST === ''
+          ? undefined
+          : await startRelay(unlimited, {
+              simulatorUrl: simulator.url,
+              jwtSecret: JWT_SECRET,
+              env: relayEnv,
+              main: join(COMPARE_DIST, 'main.js'),
+              name: 'compare-dist relay',
+            });
+      const baseline = await startBaseline(unlimited, {
+        apiUrl: simulator.url,
+        user: SIMULATOR_USER,
+        password: SIMULATOR_PASSWORD,
+        maxSockets: CONCURRENCY,
+      });
 
-  if (PARTS.has('1')) report.latency = await measureLatency(relay, baseline.url, token);
-  if (PARTS.has('2') || PARTS.has('4'))
-    Object.assign(report, await measureThroughput(relay, baseline, simulator.url, token));
-  if (relay.child.exited)
-    throw new Error(`the relay died during the benchmark:\n${relay.child.output()}`);
+      if (PARTS.has('1'))
+        report.latency = await measureLatency(relay, compare, baseline.url, token);
+      if (PARTS.has('2') || PARTS.has('4'))
+        Object.assign(report, await measureThroughput(relay, compare, baseline, simulator.url));
+      for (const process_ of [relay, compare])
+        if (process_?.child.exited)
+          throw new Error(
+            `${process_.child.name} died during the benchmark:\n${process_.child.output()}`,
+          );
+    } finally {
+      await unlimited.stopAll();
+    }
+  }
+  if (PARTS.has('6')) {
+    const limited = await measureLimited({
+      runs: LIMITED_RUNS,
+      repeats: LIMITED_REPEATS,
+      warmupRepeats: WARMUP_REQUESTS,
+      jwtSecret: JWT_SECRET,
+      token,
+      relayEnv: nodeOptions,
+      progress,
+    });
+    report.limited = limited.report;
+    rows.push(...limited.rows);
+    brokenResponses += limited.badAnswers;
+  }
   if (PARTS.has('3')) {
     progress('mapping cost');
     report.mapping = await measureMapping(group);

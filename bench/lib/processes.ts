@@ -62,20 +62,26 @@ export class ProcessGroup {
     process.once('SIGTERM', this.onSignal);
   }
 
-  /** Starts `node <args>` in the repository root; `onLine` sees each stdout line. */
+  /**
+   * Starts `node <args>` (or `command <args>`) in the repository root;
+   * `onLine` sees each stdout line.
+   */
   start(
     name: string,
     args: string[],
     env: Record<string, string>,
     onLine?: (line: string) => void,
+    command: string = process.execPath,
   ): Child {
-    const proc = spawn(process.execPath, args, {
+    const proc = spawn(command, args, {
       cwd: ROOT,
       // A clean environment: variables of the caller's shell must not change the figures.
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (proc.pid === undefined) throw new Error(`${name} did not start`);
+    // A command that cannot start emits 'error' after this returns: never an uncaught one.
+    proc.once('error', () => undefined);
+    if (proc.pid === undefined) throw new Error(`${name} (${command}) did not start`);
     let tail = '';
     let partial = '';
     let exited = false;
@@ -184,11 +190,13 @@ export interface SimulatorProcess {
 
 export function startSimulator(
   group: ProcessGroup,
-  options: { latencyMs: number; faultRate?: number; seed?: number },
+  options: { latencyMs: number; faultRate?: number; seed?: number; concurrencyLimit?: number },
 ): Promise<SimulatorProcess> {
   const args = ['build/tools/simulator/main.js', '--host', '127.0.0.1', '--port', '0'];
   args.push('--latency', String(options.latencyMs));
   if (options.faultRate !== undefined) args.push('--fault-rate', String(options.faultRate));
+  if (options.concurrencyLimit !== undefined)
+    args.push('--concurrency-limit', String(options.concurrencyLimit));
   if (options.seed !== undefined) args.push('--seed', String(options.seed));
   return startWithReadyLine(group, 'simulator', args, {});
 }
@@ -226,12 +234,15 @@ export async function startRelay(
     env?: Record<string, string>;
     /** Sees each line the relay writes to stdout (its pino log). */
     onLogLine?: (line: string) => void;
+    /** Another build's entry point (e.g. `/tmp/relay-before/dist/main.js`); default this one's. */
+    main?: string;
+    name?: string;
   },
 ): Promise<RelayProcess> {
   const port = await freePort();
   const child = group.start(
-    'relay',
-    ['dist/main.js'],
+    options.name ?? 'relay',
+    [options.main ?? 'dist/main.js'],
     {
       AUTH_MODE: 'secret',
       JWT_SECRET: options.jwtSecret,
