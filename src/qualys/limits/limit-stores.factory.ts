@@ -41,7 +41,7 @@ export function createLimitStores(config: RelayConfig): LimitStores {
   };
   if (config.redis === undefined) {
     return {
-      keys: new StateKeys(),
+      keys: new StateKeys(undefined, undefined, true),
       ...memory,
       redisState: () => 'off',
       onRedisStateChange: () => () => undefined,

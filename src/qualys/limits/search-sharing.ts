@@ -37,6 +37,8 @@ interface Shared {
   readonly controller: AbortController;
   readonly progress: SearchProgress;
   joiners: number;
+  /** The call is over (answered or failed). */
+  settled: boolean;
 }
 
 /**
@@ -93,10 +95,17 @@ export class SearchSharing {
       this.onLookup?.('miss');
       const controller = new AbortController();
       const progress: SearchProgress = { waitingForLimits: false };
-      const promise = this.fetchOnce(identity, controller.signal, progress, fetch, budgetMs).finally(() =>
-        this.inflight.delete(key),
-      );
-      shared = { promise, controller, progress, joiners: 0 };
+      const created: Shared = {
+        promise: this.fetchOnce(identity, controller.signal, progress, fetch, budgetMs).finally(() => {
+          created.settled = true;
+          this.inflight.delete(key);
+        }),
+        controller,
+        progress,
+        joiners: 0,
+        settled: false,
+      };
+      shared = created;
       this.inflight.set(key, shared);
     } else {
       this.onLookup?.('coalesced');
@@ -138,7 +147,8 @@ export class SearchSharing {
   private join(shared: Shared, signal: AbortSignal | undefined): Promise<SearchAnswer> {
     shared.joiners++;
     const leave = (): void => {
-      if (--shared.joiners === 0) shared.controller.abort();
+      // Aborting a finished call would only build an AbortError (a stack trace) for nothing.
+      if (--shared.joiners === 0 && !shared.settled) shared.controller.abort();
     };
     if (signal === undefined) return shared.promise.finally(leave);
     if (signal.aborted) {

@@ -110,4 +110,12 @@ describe('StateKeys', () => {
       expect(all).not.toContain(secret);
     }
   });
+
+  it('in one process, names searches with plain unambiguous JSON instead of HMACs', () => {
+    const local = new StateKeys(undefined, undefined, true);
+    expect(local.searchId('file.name: "a"', true, 0)).toBe('["file.name: \\"a\\"",true,0]');
+    expect(local.searchId(undefined, false, 0)).toBe('[null,false,0]');
+    expect(local.searchKey('x', false, 100, 0)).toBe('["x",false,100,0]');
+    expect(local.searchKey('a,b', true, 1, 0)).not.toBe(local.searchKey('a', true, 1, 0));
+  });
 });
