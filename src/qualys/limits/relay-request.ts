@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * One relay request's share of Qualys (spec §9): its deadline, by which it
  * answers with what it has, and its identity as a turn in the subscription
@@ -10,6 +12,9 @@ export class RelayRequestScope {
   private readonly timer: NodeJS.Timeout;
 
   constructor(deadlineMs: number, now: number = Date.now()) {
+    // Every search of the request listens to this signal (hundreds for a large
+    // request): not a leak, so no MaxListenersExceededWarning per request.
+    setMaxListeners(0, this.controller.signal);
     // Stop the searches a little early, so mapping and sending the answer
     // still fit inside the deadline Threat Response waits for.
     const stopAfter = Math.max(1, deadlineMs - answerMarginMs(deadlineMs));
