@@ -260,6 +260,9 @@ try {
   const relay = await startRelay(group, {
     simulatorUrl: simulator.url,
     jwtSecret: JWT_SECRET,
+    // Every request does its Qualys calls (no cache, no subscription queue):
+    // the soak is about the relay under sustained faults, not the limits.
+    env: { QUALYS_SUBSCRIPTION_CONCURRENCY: '64', QUALYS_CACHE_TTL_SEC: '0' },
     onLogLine: (line) => {
       if (/"level":(50|60)/.test(line)) relayErrorLogs++;
     },
