@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RelayContext } from '../auth/relay-context.js';
 import {
-  isSupportedObservableType,
+  uniqueSupportedObservables,
   type Observable,
   type SupportedObservable,
 } from '../common/observable.js';
@@ -15,22 +15,6 @@ import { deadlineReached, RateLimitReachedError } from '../qualys/qualys-errors.
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import { buildSearchFilter } from '../qualys/search-filter.js';
 import { buildObserveResponse, type ObserveResponse } from './observe-response.js';
-
-/** The supported observables of a request, in order, each once. */
-export function uniqueSupportedObservables(
-  observables: readonly Observable[],
-): SupportedObservable[] {
-  const seen = new Set<string>();
-  const unique: SupportedObservable[] = [];
-  for (const { type, value } of observables) {
-    if (!isSupportedObservableType(type)) continue; // spec §2: skipped silently
-    const key = `${type}\0${value}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push({ type, value });
-  }
-  return unique;
-}
 
 /** How one observable ended: its entities (possibly partial), its error, and whether it ran out of time. */
 interface Outcome {
