@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { TokenVerifier } from './token-verifier.js';
 import { createTokenVerifier } from './token-verifier.factory.js';
 
 /**
- * Authentication (spec §3). Needs `RELAY_CONFIG` from the global config
- * module; installs `JwtAuthGuard` for the whole application. Nothing is
- * exported: other modules read the verified caller through `@RelayCtx()`.
+ * Authentication (spec §3). Provides `JwtAuthGuard`, which `AppModule`
+ * installs as a global guard; other modules read the verified caller through
+ * `@RelayCtx()`, never through a provider of this module.
  */
 @Module({
   providers: [
@@ -17,7 +16,8 @@ import { createTokenVerifier } from './token-verifier.factory.js';
       inject: [RELAY_CONFIG],
       useFactory: (config: RelayConfig): TokenVerifier => createTokenVerifier(config.auth),
     },
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    JwtAuthGuard,
   ],
+  exports: [JwtAuthGuard],
 })
 export class AuthModule {}

@@ -12,7 +12,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
-import { SkipRateLimit } from '../observability/rate-limit.guard.js';
+import { SkipRateLimit } from '../rate-limit/skip-rate-limit.decorator.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
 
 /**

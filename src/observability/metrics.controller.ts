@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { Public } from '../auth/public.decorator.js';
 import { RelayMetrics } from './metrics.js';
-import { SkipRateLimit } from './rate-limit.guard.js';
+import { SkipRateLimit } from '../rate-limit/skip-rate-limit.decorator.js';
 
 /** Prometheus scrape endpoint: operational, so public and never rate limited. */
 @ApiTags('operations')
