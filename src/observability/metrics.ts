@@ -2,14 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type {
+  CacheLookup,
   QualysCallObserver,
   QualysCallOutcome,
   QualysOperation,
-} from '../qualys/qualys.client.js';
-import type { RefusalKind } from '../qualys/limits/limit-headers.js';
-import type { RedisState } from '../qualys/limits/limit-stores.factory.js';
-import type { CacheLookup } from '../qualys/limits/search-sharing.js';
-import type { TokenLookup } from '../qualys/token-cache.js';
+  RedisState,
+  RefusalKind,
+  TokenLookup,
+} from '../qualys/qualys-call-observer.js';
 import { routeLabel } from './route-label.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

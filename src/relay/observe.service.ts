@@ -8,9 +8,7 @@ import {
 import { RelayError, unexpectedFailure, type RelayErrorItem } from '../common/relay-error.js';
 import type { ObservationEntities } from '../ctim/ctim.types.js';
 import { ObservationMapper } from '../ctim/observation.mapper.js';
-import type { RelayRequestScope } from '../qualys/limits/relay-request.js';
-import { SearchDeadlineError } from '../qualys/limits/relay-request.js';
-import { QualysClient } from '../qualys/qualys.client.js';
+import { QualysClient, SearchDeadlineError, type RelayRequestScope } from '../qualys/qualys.client.js';
 import { deadlineReached, RateLimitReachedError } from '../qualys/qualys-errors.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import { buildSearchFilter } from '../qualys/search-filter.js';
