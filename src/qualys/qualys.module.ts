@@ -1,19 +1,22 @@
 import { Module } from '@nestjs/common';
 import { HttpModule } from '@nestjs/axios';
+import { TerminusModule } from '@nestjs/terminus';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { createLimitStores } from './limits/limit-stores.factory.js';
 import { QualysLimits } from './limits/qualys-limits.js';
 import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
 import { QualysClient } from './qualys.client.js';
+import { QualysHealthIndicator } from './qualys.health.js';
 import type { QualysTransport } from './qualys-transport.js';
 import { QUALYS_TRANSPORT, QualysTransportModule } from './qualys-transport.module.js';
 import { QualysTokenCache } from './token-cache.js';
 import { createUndiciAdapter } from './undici-adapter.js';
 
 /**
- * Qualys IOC access. Exports the client façade only (house style 1); the
- * token cache, the limits and the transport stay private.
+ * Qualys IOC access. Exports the client façade and its Terminus health
+ * indicator only (house style 1); the token cache, the limits and the
+ * transport stay private.
  */
 @Module({
   imports: [
@@ -30,9 +33,12 @@ import { createUndiciAdapter } from './undici-adapter.js';
     }),
     // The observer of every Qualys call (RelayMetrics).
     MetricsModule,
+    // HealthIndicatorService, for QualysHealthIndicator.
+    TerminusModule,
   ],
   providers: [
     QualysClient,
+    QualysHealthIndicator,
     { provide: QualysTokenCache, useFactory: () => new QualysTokenCache() },
     {
       // Spec §9: slots, budget, coalescing and cache — in this process, or in Redis for several replicas.
@@ -46,6 +52,6 @@ import { createUndiciAdapter } from './undici-adapter.js';
       },
     },
   ],
-  exports: [QualysClient],
+  exports: [QualysClient, QualysHealthIndicator],
 })
 export class QualysModule {}
