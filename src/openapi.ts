@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { RELAY_VERSION } from '../common/version.js';
-import { ErrorEnvelopeDto } from '../relay/dto/responses.dto.js';
-import { DOCS_PATH } from './route-label.js';
+import { RELAY_VERSION } from './common/version.js';
+import { ErrorEnvelopeDto } from './relay/dto/responses.dto.js';
+import { DOCS_PATH } from './observability/route-label.js';
 
 /** The Swagger UI is served at `/docs`, the OpenAPI document at `/docs-json`. */
 export const OPENAPI_JSON_PATH = `${DOCS_PATH}-json`;
