@@ -4,10 +4,6 @@ import type { LimitsObserver } from './limits/qualys-limits.js';
 import type { QualysCallOutcome, QualysOperation } from './qualys-status.js';
 import type { TokenLookup } from './token-cache.js';
 
-// The label values an observer receives, so that it needs this file only.
-export type { CacheLookup } from './limits/search-sharing.js';
-export type { QualysCallOutcome, QualysOperation, RedisState, RefusalKind, TokenLookup };
-
 /**
  * Told about every Qualys call (metrics). The client classifies outcomes, so
  * HTTP knowledge stays in this module (house style 5); the observer only
@@ -27,5 +23,5 @@ export interface QualysCallObserver extends LimitsObserver {
   redisState(state: RedisState): void;
 }
 
-/** DI token of the `QualysCallObserver` (`RelayMetrics`, observability/metrics.module.ts). */
+/** DI token of the `QualysCallObserver`: `RelayMetrics`, bound in `QualysModule`. */
 export const QUALYS_CALL_OBSERVER = Symbol('QUALYS_CALL_OBSERVER');

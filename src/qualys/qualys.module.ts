@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { HttpModule } from '@nestjs/axios';
 import { TerminusModule } from '@nestjs/terminus';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { RelayMetrics } from '../observability/metrics.js';
 import { MetricsModule } from '../observability/metrics.module.js';
 import { createLimitStores } from './limits/limit-stores.factory.js';
 import { QualysLimits } from './limits/qualys-limits.js';
@@ -31,12 +32,18 @@ import { createUndiciAdapter } from './undici-adapter.js';
         maxRedirects: 0,
       }),
     }),
-    // The observer of every Qualys call (RelayMetrics).
+    // RelayMetrics, the observer of every Qualys call.
     MetricsModule,
     // HealthIndicatorService, for QualysHealthIndicator.
     TerminusModule,
   ],
   providers: [
+    // The metrics observe every call; the return type checks that they fit the observer.
+    {
+      provide: QUALYS_CALL_OBSERVER,
+      inject: [RelayMetrics],
+      useFactory: (metrics: RelayMetrics): QualysCallObserver => metrics,
+    },
     QualysClient,
     QualysHealthIndicator,
     { provide: QualysTokenCache, useFactory: () => new QualysTokenCache() },
