@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { RELAY_VERSION } from './common/version.js';
-import { ErrorEnvelopeDto } from './relay/dto/responses.dto.js';
 import { DOCS_PATH } from './observability/route-label.js';
 
 /** The Swagger UI is served at `/docs`, the OpenAPI document at `/docs-json`. */
@@ -38,7 +37,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('relay', 'The Threat Response relay contract (spec §2)')
     .addTag('operations', 'Kubernetes probes and Prometheus metrics (no JWT)')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto] });
+  return SwaggerModule.createDocument(app, config);
 }
 
 /**
