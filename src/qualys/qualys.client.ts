@@ -120,9 +120,14 @@ export class QualysClient implements OnApplicationShutdown {
       const late = request.expired || request.remainingMs() <= 0;
       const gaveUp =
         error instanceof SharedSearchLeftError || (error instanceof RelayError && error.code === ErrorCode.CONNECTION);
-      if (!late || !gaveUp) throw error;
-      const waiting = error instanceof SharedSearchLeftError ? error.waitingForLimits : progress.waitingForLimits;
-      throw new SearchDeadlineError(waiting);
+      if (late && gaveUp) {
+        const waiting = error instanceof SharedSearchLeftError ? error.waitingForLimits : progress.waitingForLimits;
+        throw new SearchDeadlineError(waiting);
+      }
+      // The caller's own signal ended its wait for a shared search: the same
+      // error as when it ends a call or the wait for the token.
+      if (error instanceof SharedSearchLeftError) throw connectionError(context.apiUrl);
+      throw error;
     } finally {
       linked.release();
       searchEnded();
