@@ -1,4 +1,4 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { RelayContext } from '../../src/auth/relay-context.js';
 import { parseRelayConfig, type Env } from '../../src/config/config-parser.js';
@@ -33,11 +33,12 @@ export interface QualysModuleHarness {
  * `QualysModule` built by Nest as in production (same providers, transport and
  * limits), with the bundled simulator as Qualys on a loopback port. `env`
  * adds to or overrides the defaults: insecure URLs allowed (loopback), no
- * result cache, silent logs.
+ * result cache, silent logs. `around` adds what a spec builds on top of it.
  */
 export async function startQualysModule(
   env: Env = {},
   simulatorOptions: SimulatorOptions = {},
+  around: Pick<ModuleMetadata, 'imports' | 'providers'> = {},
 ): Promise<QualysModuleHarness> {
   const simulator = await startQualysSimulator({ host: '127.0.0.1', port: 0, ...simulatorOptions });
   const config = parseRelayConfig({
@@ -49,7 +50,8 @@ export async function startQualysModule(
     ...env,
   });
   const moduleRef = await Test.createTestingModule({
-    imports: [RelayConfigModule.forRoot(config), QualysModule],
+    imports: [RelayConfigModule.forRoot(config), QualysModule, ...(around.imports ?? [])],
+    providers: around.providers ?? [],
   }).compile();
   moduleRef.useLogger(false);
   const app = await moduleRef.init();
