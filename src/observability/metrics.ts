@@ -197,7 +197,8 @@ export class RelayMetrics {
       else lowest = Math.min(lowest ?? report.remaining, report.remaining);
     }
     this.budgetSubscriptions.set(this.budgetReports.size);
-    if (lowest === undefined) this.budgetLowest.reset();
+    // No report, no sample: reset() would show 0, i.e. "budget spent", on an idle relay.
+    if (lowest === undefined) this.budgetLowest.remove();
     else this.budgetLowest.set(lowest);
   }
 

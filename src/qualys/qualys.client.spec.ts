@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Env } from '../config/config-parser.js';
+import { seriesOf } from '../../test/support/prometheus-text.js';
 import {
-  seriesOf,
   startQualysModule,
   type QualysModuleHarness,
 } from '../../test/support/qualys-module-harness.js';
