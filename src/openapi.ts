@@ -30,11 +30,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'The relay JWT (spec §3)',
+        description: 'The relay JWT, which carries the caller’s Qualys credentials',
       },
       'bearer',
     )
-    .addTag('relay', 'The Threat Response relay contract (spec §2)')
+    .addTag('relay', 'The routes Cisco XDR / Threat Response calls')
     .addTag('operations', 'Kubernetes probes and Prometheus metrics (no JWT)')
     .build();
   return SwaggerModule.createDocument(app, config);

@@ -23,7 +23,10 @@ export class RelayHealthController {
 
   @Post(RELAY_ROUTES.health)
   @HttpCode(200)
-  @ApiOperation({ summary: "Checks the caller's Qualys IOC credentials and reachability" })
+  @ApiOperation({
+    operationId: 'checkHealth',
+    summary: "Checks the caller's Qualys IOC credentials and reachability",
+  })
   @ApiRelayOkResponse(HealthResponseDto, HEALTH_EXAMPLES)
   async health(@RelayCtx() context: RelayContext): Promise<{ data: { status: 'ok' } }> {
     await this.qualysHealth.isHealthy(context);
