@@ -4,7 +4,7 @@ import { RELAY_VERSION } from './common/version.js';
 import { DOCS_PATH } from './observability/route-label.js';
 
 /** The Swagger UI is served at `/docs`, the OpenAPI document at `/docs-json`. */
-export const OPENAPI_JSON_PATH = `${DOCS_PATH}-json`;
+const OPENAPI_JSON_PATH = `${DOCS_PATH}-json`;
 
 const DESCRIPTION = [
   'Relays Cisco XDR / Threat Response observables to Qualys IOC (EDR) and answers CTIM entities.',

@@ -18,9 +18,9 @@ const TLS_ERROR_CODES = new Set([
   'EPROTO',
 ]);
 
-export const TOO_MANY_REQUESTS_MESSAGE =
+const TOO_MANY_REQUESTS_MESSAGE =
   'Too many requests to Qualys IOC have been made. Please try again later.';
-export const SERVICE_UNAVAILABLE_MESSAGE = 'Service temporarily unavailable. Please try again later.';
+const SERVICE_UNAVAILABLE_MESSAGE = 'Service temporarily unavailable. Please try again later.';
 
 export function connectionError(apiUrl: string): RelayError {
   return new RelayError(
