@@ -48,7 +48,7 @@ const PUBLIC: Readonly<Record<string, readonly string[] | 'every file'>> = {
 /** The composition root: the files directly in `src/`, which wire the folders together. */
 const ROOT = '(root)';
 
-const SRC = dirname(fileURLToPath(import.meta.url));
+const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
 interface Import {
   /** Importing file, relative to `src/`. */
