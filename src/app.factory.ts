@@ -9,7 +9,7 @@ import type { RelayConfig } from './config/relay-config.js';
 import { GracefulShutdown } from './health/graceful-shutdown.js';
 import { createHttpLogger, createRelayLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
-import { setupSwagger } from './observability/openapi.js';
+import { setupSwagger } from './openapi.js';
 
 export interface CreateAppOptions {
   /** `false` silences Nest's own (framework) logs; request logs follow LOG_LEVEL. */

@@ -6,6 +6,7 @@ import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 interface Operation {
+  operationId?: string;
   security?: Record<string, string[]>[];
   requestBody?: {
     content: Record<string, { schema: unknown; examples?: Record<string, { value: unknown }> }>;
@@ -74,13 +75,41 @@ describe('OpenAPI document and Swagger UI (issue #5.2)', () => {
     expect(routes.sort()).toEqual([...JWT_ROUTES, ...PUBLIC_ROUTES].sort());
   });
 
+  it('names every operation for client generators, not after its controller', () => {
+    const ids = Object.entries(served.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => [
+        `${method} ${path}`,
+        operation.operationId,
+      ]),
+    );
+    expect(Object.fromEntries(ids)).toEqual({
+      'post /health': 'checkHealth',
+      'post /observe/observables': 'observeObservables',
+      'post /refer/observables': 'referObservables',
+      'post /deliberate/observables': 'deliberateObservables',
+      'post /respond/observables': 'respondObservables',
+      'post /respond/trigger': 'respondTrigger',
+      'post /version': 'getVersion',
+      'get /watchdog': 'watchdog',
+      'get /healthz/live': 'checkLiveness',
+      'get /healthz/ready': 'checkReadiness',
+      'get /metrics': 'getMetrics',
+    });
+  });
+
+  it('speaks to users: no internal specification references', () => {
+    expect(
+      JSON.stringify(served).match(/.{0,40}(§|\bspec\b|house style|issue #).{0,40}/gi),
+    ).toBeNull();
+  });
+
   it('declares bearer auth (the Authorize button) on the JWT routes only', () => {
     expect(served.components.securitySchemes).toEqual({
       bearer: {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'The relay JWT (spec §3)',
+        description: 'The relay JWT, which carries the caller’s Qualys credentials',
       },
     });
     for (const [method, path] of JWT_ROUTES)

@@ -8,7 +8,7 @@ import {
   type DynamicModule,
   type INestApplication,
 } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import request from 'supertest';
@@ -31,6 +31,7 @@ import {
 import { RelayExceptionFilter } from '../common/relay-exception.filter.js';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { AuthModule } from './auth.module.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { Public } from './public.decorator.js';
 import { RelayCtx } from './relay-context.decorator.js';
 import type { RelayContext } from './relay-context.js';
@@ -72,7 +73,11 @@ async function bootApp(config: RelayConfig): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [TestConfigModule.with(config), AuthModule],
     controllers: [ProbeController],
-    providers: [{ provide: APP_FILTER, useClass: RelayExceptionFilter }],
+    // As AppModule installs it: the module provides the guard, the app makes it global.
+    providers: [
+      { provide: APP_GUARD, useExisting: JwtAuthGuard },
+      { provide: APP_FILTER, useClass: RelayExceptionFilter },
+    ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import type { Dispatcher } from 'undici';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { EGRESS_DISPATCHER, EgressModule } from '../egress/egress.module.js';
@@ -8,9 +7,9 @@ import { TokenVerifier } from './token-verifier.js';
 import { createTokenVerifier } from './token-verifier.factory.js';
 
 /**
- * Authentication (spec §3). Needs `RELAY_CONFIG` from the global config
- * module; installs `JwtAuthGuard` for the whole application. Nothing is
- * exported: other modules read the verified caller through `@RelayCtx()`.
+ * Authentication (spec §3). Provides `JwtAuthGuard`, which `AppModule`
+ * installs as a global guard; other modules read the verified caller through
+ * `@RelayCtx()`, never through a provider of this module.
  */
 @Module({
   imports: [EgressModule],
@@ -22,7 +21,8 @@ import { createTokenVerifier } from './token-verifier.factory.js';
       useFactory: (config: RelayConfig, egress: Dispatcher): TokenVerifier =>
         createTokenVerifier(config.auth, egress),
     },
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    JwtAuthGuard,
   ],
+  exports: [JwtAuthGuard],
 })
 export class AuthModule {}

@@ -8,10 +8,10 @@ import type { RelayRequest } from './relay-request.js';
 import { TokenVerifier } from './token-verifier.js';
 
 /**
- * The global guard (`APP_GUARD`, house style 2 and 4): every route needs a
- * valid `Authorization: Bearer <JWT>` unless it carries `@Public()`. Failures
- * throw `AuthorizationError`, which the exception filter turns into the
- * spec §3 envelope with HTTP 200.
+ * A global guard (`APP_GUARD` in `AppModule`, house style 2 and 4): every
+ * route needs a valid `Authorization: Bearer <JWT>` unless it carries
+ * `@Public()`. Failures throw `AuthorizationError`, which the exception
+ * filter turns into the spec §3 envelope with HTTP 200.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {

@@ -1,8 +1,8 @@
 import type { JWTPayload } from 'jose';
+import { checkQualysUrl } from '../common/qualys-url-policy.js';
 import { AuthorizationError } from '../common/relay-error.js';
 import type { RelayConfig } from '../config/relay-config.js';
 import { AuthReason, urlNotConfigured, urlRefused } from './auth-reasons.js';
-import { checkQualysUrl } from './qualys-url-policy.js';
 import type { RelayContext } from './relay-context.js';
 
 type UrlSetting = 'API_URL' | 'PLATFORM_URL';

@@ -37,3 +37,22 @@ export function isSupportedObservableType(type: string): type is SupportedObserv
 export interface SupportedObservable extends Observable {
   type: SupportedObservableType;
 }
+
+/**
+ * The supported observables of a request, in order, each once. Spec §2:
+ * types outside §4 are skipped silently.
+ */
+export function uniqueSupportedObservables(
+  observables: readonly Observable[],
+): SupportedObservable[] {
+  const seen = new Set<string>();
+  const unique: SupportedObservable[] = [];
+  for (const { type, value } of observables) {
+    if (!isSupportedObservableType(type)) continue;
+    const key = `${type}\0${value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push({ type, value });
+  }
+  return unique;
+}

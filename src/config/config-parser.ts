@@ -1,5 +1,5 @@
 import { parseEgressSettings } from '../egress/egress-settings.js';
-import { checkQualysUrl } from '../auth/qualys-url-policy.js';
+import { checkQualysUrl } from '../common/qualys-url-policy.js';
 import { parseCidr } from '../common/address-policy.js';
 import {
   DEFAULT_JWKS_HOSTS,

@@ -1,28 +1,23 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule, registerAs, type ConfigType } from '@nestjs/config';
 import { RELAY_CONFIG, type RelayConfig } from './relay-config.js';
 
 /**
- * Makes the already-validated `RelayConfig` injectable everywhere as
- * `RELAY_CONFIG`. Parsing happens before Nest boots (main.ts), so a bad
- * variable stops the process with a clean message instead of a DI stack trace;
- * tests hand in a config object directly.
+ * Makes the already-validated `RelayConfig` injectable as `RELAY_CONFIG`.
+ * Parsing happens before Nest boots (main.ts), so a bad variable stops the
+ * process with a clean message instead of a DI stack trace; tests hand in a
+ * config object directly.
+ *
+ * The one global module: nearly every module reads the configuration, and it
+ * is a value handed in at boot, so an import in each module would have to
+ * thread that value through a `forRoot` of its own.
  */
 @Global()
 @Module({})
 export class RelayConfigModule {
   static forRoot(config: RelayConfig): DynamicModule {
-    const relayConfig = registerAs('relay', () => config);
     return {
       module: RelayConfigModule,
-      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [relayConfig] })],
-      providers: [
-        {
-          provide: RELAY_CONFIG,
-          inject: [relayConfig.KEY],
-          useFactory: (loaded: ConfigType<typeof relayConfig>) => loaded,
-        },
-      ],
+      providers: [{ provide: RELAY_CONFIG, useValue: config }],
       exports: [RELAY_CONFIG],
     };
   }

@@ -1,12 +1,5 @@
 import type { EgressSettings } from '../egress/egress-settings.js';
 
-/**
- * The service configuration, parsed and validated once at start-up from the
- * environment (spec §8). Everything else reads this typed object, never
- * `process.env`.
- */
-export type AuthMode = 'secret' | 'jwks';
-
 export interface SecretAuthConfig {
   mode: 'secret';
   /** HS256 key; at least 32 characters. */
@@ -69,6 +62,11 @@ export interface RedisConfig {
   encryptionKey: string;
 }
 
+/**
+ * The service configuration, parsed and validated once at start-up from the
+ * environment (spec §8). Everything else reads this typed object, never
+ * `process.env`.
+ */
 export interface RelayConfig {
   port: number;
   /** Interface to listen on. */

@@ -4,7 +4,6 @@
  * units, which is what `String.prototype.length` counts too.
  */
 export const CTIM_SHORT_STRING_MAX = 1024;
-export const CTIM_MEDIUM_STRING_MAX = 2048;
 export const CTIM_LONG_STRING_MAX = 5000;
 
 /** Cuts `text` to at most `max` UTF-16 code units without splitting a surrogate pair. */

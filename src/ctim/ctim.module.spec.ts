@@ -1,34 +1,48 @@
 import { describe, expect, it } from '@jest/globals';
+import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { fileEvent, NOW, SHA256_OBSERVABLE } from '../../test/support/ctim-events.js';
 import { CtimModule } from './ctim.module.js';
-import { IndicatorMapper } from './indicator.mapper.js';
-import { JudgementMapper } from './judgement.mapper.js';
 import { ObservationMapper } from './observation.mapper.js';
-import { RelationshipMapper } from './relationship.mapper.js';
 import { SightingMapper } from './sighting.mapper.js';
 
+@Injectable()
+class NeedsObservationMapper {
+  constructor(readonly mapper: ObservationMapper) {}
+}
+
+@Injectable()
+class NeedsSightingMapper {
+  constructor(readonly mapper: SightingMapper) {}
+}
+
+@Module({ imports: [CtimModule], providers: [NeedsObservationMapper] })
+class FacadeConsumerModule {}
+
+@Module({ imports: [CtimModule], providers: [NeedsSightingMapper] })
+class InternalsConsumerModule {}
+
 describe('CtimModule', () => {
-  it('wires the façade with its mappers and exports all of them', async () => {
-    const app = await Test.createTestingModule({ imports: [CtimModule] }).compile();
+  it('gives an importing module the façade, wired with its mappers', async () => {
+    const app = await Test.createTestingModule({ imports: [FacadeConsumerModule] }).compile();
     try {
-      const observation = app.get(ObservationMapper);
-      const out = observation.map(SHA256_OBSERVABLE, [fileEvent()], [], 100, NOW);
+      const { mapper } = app.get(NeedsObservationMapper);
+      const out = mapper.map(SHA256_OBSERVABLE, [fileEvent()], [], 100, NOW);
       expect([
         out.sightings.length,
         out.indicators.length,
         out.judgements.length,
         out.relationships.length,
       ]).toEqual([1, 1, 1, 3]);
-      const mappers = [SightingMapper, IndicatorMapper, JudgementMapper, RelationshipMapper];
-      expect(mappers.map((type) => app.get(type) instanceof type)).toEqual([
-        true,
-        true,
-        true,
-        true,
-      ]);
     } finally {
       await app.close();
     }
+  });
+
+  it('keeps the per-entity mappers private', async () => {
+    const compiling = Test.createTestingModule({ imports: [InternalsConsumerModule] }).compile();
+    await expect(compiling).rejects.toThrow(
+      /Nest can't resolve dependencies of the NeedsSightingMapper \(\?\)/,
+    );
   });
 });

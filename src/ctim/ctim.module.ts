@@ -5,21 +5,18 @@ import { ObservationMapper } from './observation.mapper.js';
 import { RelationshipMapper } from './relationship.mapper.js';
 import { SightingMapper } from './sighting.mapper.js';
 
-const MAPPERS = [
-  ObservationMapper,
-  SightingMapper,
-  IndicatorMapper,
-  JudgementMapper,
-  RelationshipMapper,
-];
-
 /**
- * Qualys events → CTIM entities (spec §5). `ObservationMapper` is the façade
- * the relay uses; the per-entity mappers are exported too, for callers that
- * need a single entity type.
+ * Qualys events → CTIM entities (spec §5). Exports the façade the relay uses,
+ * `ObservationMapper`; the per-entity mappers behind it stay private.
  */
 @Module({
-  providers: MAPPERS,
-  exports: MAPPERS,
+  providers: [
+    ObservationMapper,
+    SightingMapper,
+    IndicatorMapper,
+    JudgementMapper,
+    RelationshipMapper,
+  ],
+  exports: [ObservationMapper],
 })
 export class CtimModule {}

@@ -1,23 +1,19 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { QualysModule } from '../qualys/qualys.module.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { ProbesController } from './probes.controller.js';
-import { QualysHealthIndicator } from './qualys.health.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
 
 /**
- * Health: the Kubernetes probes, graceful shutdown, and the Terminus indicator
- * behind the relay's `POST /health`. Global so that `RelayHealthController`
- * (RelayModule) can inject `QualysHealthIndicator`.
+ * The Kubernetes probes and graceful shutdown (`createApp` mounts its
+ * in-flight tracking). The relay's `POST /health`, which does call Qualys,
+ * belongs to the relay module and uses `QualysModule`'s indicator.
  */
-@Global()
 @Module({
   // Terminus logs failed checks through Nest's logger, i.e. pino.
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), QualysModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
   controllers: [ProbesController],
-  providers: [EventLoopMonitor, GracefulShutdown, ReadinessIndicators, QualysHealthIndicator],
-  exports: [GracefulShutdown, QualysHealthIndicator],
+  providers: [EventLoopMonitor, GracefulShutdown, ReadinessIndicators],
 })
 export class HealthModule {}

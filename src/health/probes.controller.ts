@@ -12,7 +12,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
-import { SkipRateLimit } from '../observability/rate-limit.guard.js';
+import { SkipRateLimit } from '../rate-limit/skip-rate-limit.decorator.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
 
 /**
@@ -67,7 +67,7 @@ export class ProbesController {
   /** Liveness: the process answers. Nothing else, so a busy pod is not restarted. */
   @Get('live')
   @HealthCheck(NO_SWAGGER_REQUIRE)
-  @ApiOperation({ summary: 'Liveness probe: the process is up' })
+  @ApiOperation({ operationId: 'checkLiveness', summary: 'Liveness probe: the process is up' })
   @ApiOkResponse({ description: 'The process is up', example: LIVE_OK })
   live(): Promise<HealthCheckResult> {
     return this.health.check([() => this.indicators.check('process').up()]);
@@ -77,6 +77,7 @@ export class ProbesController {
   @Get('ready')
   @HealthCheck(NO_SWAGGER_REQUIRE)
   @ApiOperation({
+    operationId: 'checkReadiness',
     summary:
       'Readiness probe: configuration loaded, event loop and heap under thresholds, not shutting down',
   })

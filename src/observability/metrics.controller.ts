@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { Public } from '../auth/public.decorator.js';
 import { RelayMetrics } from './metrics.js';
-import { SkipRateLimit } from './rate-limit.guard.js';
+import { SkipRateLimit } from '../rate-limit/skip-rate-limit.decorator.js';
 
 /** Prometheus scrape endpoint: operational, so public and never rate limited. */
 @ApiTags('operations')
@@ -15,7 +15,10 @@ export class MetricsController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiOperation({
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics (text exposition format)',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format', schema: { type: 'string' } })
   async scrape(@Res({ passthrough: true }) response: Response): Promise<string> {

@@ -1,15 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type {
-  QualysCallObserver,
-  QualysCallOutcome,
-  QualysOperation,
-} from '../qualys/qualys.client.js';
-import type { RefusalKind } from '../qualys/limits/limit-headers.js';
-import type { RedisState } from '../qualys/limits/limit-stores.factory.js';
-import type { CacheLookup } from '../qualys/limits/search-sharing.js';
-import type { TokenLookup } from '../qualys/token-cache.js';
 import { routeLabel } from './route-label.js';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -18,15 +9,19 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 const BUDGET_REPORT_TTL_MS = 60 * 60 * 1000;
 /** Subscriptions whose budget is remembered for the aggregate; the oldest report goes first. */
 const MAX_BUDGET_REPORTS = 1000;
-const REDIS_STATES: readonly RedisState[] = ['off', 'up', 'down'];
+const REDIS_STATES = ['off', 'up', 'down'] as const;
 
 /**
  * The relay's Prometheus metrics. Each application instance owns its
  * registry (no prom-client global), so several apps in one process — tests —
  * never share or double-register series.
+ *
+ * The methods below the middleware make it the Qualys module's call observer
+ * (qualys/qualys-call-observer.ts); `QualysModule` binds it, so the label
+ * values are typed there and this file needs nothing from qualys/.
  */
 @Injectable()
-export class RelayMetrics implements QualysCallObserver {
+export class RelayMetrics {
   readonly registry = new Registry();
 
   private readonly httpRequests = new Counter({
@@ -149,12 +144,12 @@ export class RelayMetrics implements QualysCallObserver {
     next();
   };
 
-  call(operation: QualysOperation, outcome: QualysCallOutcome, seconds: number): void {
+  call(operation: string, outcome: string, seconds: number): void {
     this.qualysCalls.inc({ operation, outcome });
     this.qualysDuration.observe({ operation, outcome }, seconds);
   }
 
-  tokenLookup(result: TokenLookup): void {
+  tokenLookup(result: string): void {
     this.tokenLookups.inc({ result });
   }
 
@@ -172,11 +167,11 @@ export class RelayMetrics implements QualysCallObserver {
     this.queuedCalls.inc(delta);
   }
 
-  refusal(kind: RefusalKind): void {
+  refusal(kind: string): void {
     this.refusals.inc({ kind });
   }
 
-  cacheLookup(result: CacheLookup): void {
+  cacheLookup(result: string): void {
     this.cacheLookups.inc({ result });
   }
 
@@ -190,7 +185,7 @@ export class RelayMetrics implements QualysCallObserver {
     }
   }
 
-  redisState(state: RedisState): void {
+  redisState(state: (typeof REDIS_STATES)[number]): void {
     for (const each of REDIS_STATES) this.redis.set({ state: each }, each === state ? 1 : 0);
   }
 
@@ -202,7 +197,8 @@ export class RelayMetrics implements QualysCallObserver {
       else lowest = Math.min(lowest ?? report.remaining, report.remaining);
     }
     this.budgetSubscriptions.set(this.budgetReports.size);
-    if (lowest === undefined) this.budgetLowest.reset();
+    // No report, no sample: reset() would show 0, i.e. "budget spent", on an idle relay.
+    if (lowest === undefined) this.budgetLowest.remove();
     else this.budgetLowest.set(lowest);
   }
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 
-/** Where the Swagger UI and its assets are served (see openapi.ts). */
+/** Where the Swagger UI and its assets are served (see src/openapi.ts). */
 export const DOCS_PATH = '/docs';
 
 /** Kubernetes probes and Prometheus scrapes: frequent, so logged at debug. */

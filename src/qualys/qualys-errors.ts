@@ -1,6 +1,7 @@
 import { isAxiosError } from 'axios';
 import type { QualysCredentials } from '../auth/relay-context.js';
 import { AuthorizationError, ErrorCode, RelayError } from '../common/relay-error.js';
+import type { QualysStatusClass } from './qualys-status.js';
 import { quoteUpstream } from './upstream-text.js';
 
 const TLS_ERROR_CODES = new Set([
@@ -17,9 +18,9 @@ const TLS_ERROR_CODES = new Set([
   'EPROTO',
 ]);
 
-export const TOO_MANY_REQUESTS_MESSAGE =
+const TOO_MANY_REQUESTS_MESSAGE =
   'Too many requests to Qualys IOC have been made. Please try again later.';
-export const SERVICE_UNAVAILABLE_MESSAGE = 'Service temporarily unavailable. Please try again later.';
+const SERVICE_UNAVAILABLE_MESSAGE = 'Service temporarily unavailable. Please try again later.';
 
 export function connectionError(apiUrl: string): RelayError {
   return new RelayError(
@@ -94,28 +95,32 @@ function qualysMessage(body: string, fallback: string, credentials: QualysCreden
 }
 
 /**
- * Spec §7: a non-2xx Qualys answer as the relay error it stands for. The
- * caller's `credentials` are scrubbed from any text quoted from `body`.
+ * Spec §7: a Qualys answer that is not a success (its status class,
+ * `qualys-status.ts`) as the relay error it stands for. The caller's
+ * `credentials` are scrubbed from any text quoted from `body`.
  */
 export function errorForStatus(
+  statusClass: Exclude<QualysStatusClass, 'success'>,
   status: number,
   body: string,
   credentials: QualysCredentials,
 ): RelayError {
-  switch (status) {
-    case 401:
+  switch (statusClass) {
+    case 'unauthorized':
       return new AuthorizationError(qualysMessage(body, 'Unauthorized', credentials));
-    case 403:
+    case 'forbidden':
       return new RelayError(
         ErrorCode.PERMISSION_DENIED,
         qualysMessage(body, 'Forbidden', credentials),
       );
-    case 429:
-    case 409: // spec §7: the classic API's refusal for rate or concurrency
+    case 'rate_limited':
       return new RelayError(ErrorCode.TOO_MANY_REQUESTS, TOO_MANY_REQUESTS_MESSAGE);
-    case 503:
+    case 'unavailable':
       return new RelayError(ErrorCode.SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE);
-    default:
+    // A search never gets here with 'not_found': the client answers "nothing found" instead.
+    case 'not_found':
+    case 'client_error':
+    case 'server_error':
       return unexpectedResponse(quoteBody(body, credentials) || `HTTP ${status}`);
   }
 }

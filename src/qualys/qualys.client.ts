@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import type { AxiosResponse } from 'axios';
 import type { RelayContext } from '../auth/relay-context.js';
@@ -7,8 +7,7 @@ import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/rel
 import { tokenFromAuthAnswer } from './auth-answer.js';
 import { QUALYS_USER_AGENT } from './qualys-transport.js';
 import { budgetBlock, readLimitHeaders, refusalKind, type LimitHeaders, type RefusalKind } from './limits/limit-headers.js';
-import type { RedisState } from './limits/limit-stores.factory.js';
-import { QualysLimits, type LimitsObserver } from './limits/qualys-limits.js';
+import { QualysLimits } from './limits/qualys-limits.js';
 import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
 import { SharedSearchLeftError, type SearchAnswer, type SearchProgress } from './limits/search-sharing.js';
 import { BudgetSpentError, SlotWaitAbortedError, type RequestTurn } from './limits/subscription-scheduler.js';
@@ -21,65 +20,21 @@ import {
   rateLimitReached,
   unexpectedResponse,
 } from './qualys-errors.js';
-import { isRetryableStatus, retryDelayMs } from './retry-policy.js';
+import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
+import { classifyStatus, isRetryable, type QualysOperation, type QualysStatusClass } from './qualys-status.js';
+import { retryDelayMs } from './retry-policy.js';
 import { QualysTokenCache, type TokenLookup } from './token-cache.js';
 
-export type QualysOperation = 'auth' | 'search';
-
-/** How one HTTP call to Qualys ended, as a bounded metrics label. */
-export type QualysCallOutcome =
-  | 'success'
-  | 'not_found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'client_error'
-  | 'server_error'
-  | 'connection_error'
-  | 'transport_error';
-
-/**
- * Told about every Qualys call (metrics). The client classifies outcomes, so
- * HTTP knowledge stays here (house style 5); the observer only counts.
- */
-export interface QualysCallObserver extends LimitsObserver {
-  /** One HTTP call (each retry is a call), its outcome and duration. */
-  call(operation: QualysOperation, outcome: QualysCallOutcome, seconds: number): void;
-  tokenLookup(result: TokenLookup): void;
-  /** A search began (queued or running); call the returned function when it ends. */
-  searchStarted(): () => void;
-  /** Qualys refused a call (429/409), by kind (spec §9). */
-  refusal(kind: RefusalKind): void;
-  /** What the latest answer of a subscription said about its rate budget; undefined when it did not say. */
-  budgetRemaining(subscriptionId: string, remaining: number | undefined): void;
-  /** Whether the shared state (Redis) is used, and reachable. */
-  redisState(state: RedisState): void;
-}
-
-/** DI token of the optional `QualysCallObserver`. */
-export const QUALYS_CALL_OBSERVER = Symbol('QUALYS_CALL_OBSERVER');
+// The types of this façade's API, so that callers need no file of limits/.
+export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
 
 /** Event lists compress tenfold; the transport decodes what Qualys compresses (qualys-transport.ts). */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 
-/** Spec §7: 400 and 404 from a search mean "nothing found". */
-function isNothingFound(status: number): boolean {
-  return status === 400 || status === 404;
-}
-
-function isSuccess(status: number): boolean {
-  return status >= 200 && status < 300;
-}
-
-function outcomeOf(operation: QualysOperation, status: number): QualysCallOutcome {
-  if (isSuccess(status)) return 'success';
-  if (operation === 'search' && isNothingFound(status)) return 'not_found';
-  if (status === 401) return 'unauthorized';
-  if (status === 403) return 'forbidden';
-  if (status === 429 || status === 409) return 'rate_limited';
-  if (status === 503) return 'unavailable';
-  return status < 500 ? 'client_error' : 'server_error';
+/** One HTTP answer of Qualys and what its status means (qualys-status.ts). */
+interface Answer {
+  response: AxiosResponse<string>;
+  statusClass: QualysStatusClass;
 }
 
 export interface SearchOptions {
@@ -138,7 +93,7 @@ export class QualysClient implements OnApplicationShutdown {
     private readonly http: HttpService,
     private readonly tokens: QualysTokenCache,
     private readonly limits: QualysLimits,
-    @Optional() @Inject(QUALYS_CALL_OBSERVER) private readonly observer?: QualysCallObserver,
+    @Inject(QUALYS_CALL_OBSERVER) private readonly observer: QualysCallObserver,
   ) {
     this.config = config.qualys;
     this.deadlineMs = config.deadlineMs;
@@ -156,7 +111,7 @@ export class QualysClient implements OnApplicationShutdown {
     // Spec §9: a search's retry budget never outlives its request's deadline.
     const budget = new Budget(Math.min(this.config.budgetMs, request.remainingMs()), linked.signal);
     const progress: SearchProgress = { waitingForLimits: false };
-    const searchEnded = this.observer?.searchStarted();
+    const searchEnded = this.observer.searchStarted();
     try {
       return await this.search(context, options, budget, progress);
     } catch (error) {
@@ -165,12 +120,17 @@ export class QualysClient implements OnApplicationShutdown {
       const late = request.expired || request.remainingMs() <= 0;
       const gaveUp =
         error instanceof SharedSearchLeftError || (error instanceof RelayError && error.code === ErrorCode.CONNECTION);
-      if (!late || !gaveUp) throw error;
-      const waiting = error instanceof SharedSearchLeftError ? error.waitingForLimits : progress.waitingForLimits;
-      throw new SearchDeadlineError(waiting);
+      if (late && gaveUp) {
+        const waiting = error instanceof SharedSearchLeftError ? error.waitingForLimits : progress.waitingForLimits;
+        throw new SearchDeadlineError(waiting);
+      }
+      // The caller's own signal ended its wait for a shared search: the same
+      // error as when it ends a call or the wait for the token.
+      if (error instanceof SharedSearchLeftError) throw connectionError(context.apiUrl);
+      throw error;
     } finally {
       linked.release();
-      searchEnded?.();
+      searchEnded();
     }
   }
 
@@ -230,7 +190,7 @@ export class QualysClient implements OnApplicationShutdown {
     const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
     // A token fetch is shared (single flight), so one search giving up must not abort it for the others.
     const fetchToken = () => this.fetchToken(context, budget.unsignalled());
-    const onLookup = this.observer ? (result: TokenLookup) => this.observer?.tokenLookup(result) : undefined;
+    const onLookup = (result: TokenLookup) => this.observer.tokenLookup(result);
     return untilAborted(this.tokens.get(key, fetchToken, onLookup), budget.signal, () =>
       connectionError(context.apiUrl),
     );
@@ -249,14 +209,14 @@ export class QualysClient implements OnApplicationShutdown {
     const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
     for (let token = search.token, refreshed = false; ; refreshed = true) {
       if (refreshed) token = await this.token(context, budget);
-      const response = await this.callInSlot(context, url, params, token, budget, subscriptionId, turn, progress);
-      if (response.status === 401 && !refreshed) {
+      const { response, statusClass } = await this.callInSlot(context, url, params, token, budget, subscriptionId, turn, progress);
+      if (statusClass === 'unauthorized' && !refreshed) {
         this.tokens.invalidate(key, token);
         continue;
       }
       const pageSize = Number(params.pageSize);
-      if (isNothingFound(response.status)) return { pageSize, eventsJson: '[]', events: [] };
-      if (!isSuccess(response.status)) throw errorForStatus(response.status, response.data, context.credentials);
+      if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [] };
+      if (statusClass !== 'success') throw errorForStatus(statusClass, response.status, response.data, context.credentials);
       return { pageSize, eventsJson: response.data, events: parseEventsArray(response.data) };
     }
   }
@@ -276,18 +236,18 @@ export class QualysClient implements OnApplicationShutdown {
     subscriptionId: string,
     turn: RequestTurn,
     progress: SearchProgress,
-  ): Promise<AxiosResponse<string>> {
+  ): Promise<Answer> {
     const { scheduler } = this.limits;
     let retry = 0;
     let front = false;
     for (;;) {
       if (budget.remaining() <= 0) throw connectionError(context.apiUrl);
       const grant = await this.slot(subscriptionId, turn, budget, front, progress);
-      let response: AxiosResponse<string>;
+      let answer: Answer;
       let kind: RefusalKind | undefined;
       let limits: LimitHeaders;
       try {
-        response = await this.call(context, budget, 'search', (signal) =>
+        answer = await this.call(context, budget, 'search', (signal) =>
           // The axios instance itself, not HttpService.get(): its Observable wrapper
           // cancels a per-call CancelToken after every answer, building a
           // CanceledError with a stack trace each time (~3% CPU under load, bench/).
@@ -305,12 +265,12 @@ export class QualysClient implements OnApplicationShutdown {
         // What the answer says about the subscription is known before the
         // slot frees, so the next call already follows it (a probe's answer
         // clears or renews the block its waiters are waiting on).
-        limits = readLimitHeaders(response.headers, this.config.concurrency);
-        kind = this.learn(subscriptionId, response.status, limits, grant.probe);
+        limits = readLimitHeaders(answer.response.headers, this.config.concurrency);
+        kind = this.learn(subscriptionId, answer.statusClass, limits, grant.probe);
       } finally {
         grant.release();
       }
-      if (!isRetryableStatus(response.status) && kind === undefined) return response;
+      if (!isRetryable(answer.statusClass) && kind === undefined) return answer;
       if (kind === 'concurrency') {
         scheduler.refusedForConcurrency(subscriptionId);
         front = true;
@@ -330,10 +290,10 @@ export class QualysClient implements OnApplicationShutdown {
         await this.limits.stores.gate.block(subscriptionId, block.forMs, block.probe, this.probeLeaseMs());
         throw rateLimitReached(block.forMs);
       }
-      if (retry >= this.config.retries) return response;
-      const wait = retryDelayMs(retry, response.headers);
+      if (retry >= this.config.retries) return answer;
+      const wait = retryDelayMs(retry, answer.response.headers);
       // A wait that would leave no time for the call itself is not worth it.
-      if (wait + 100 >= budget.remaining()) return response;
+      if (wait + 100 >= budget.remaining()) return answer;
       await sleep(wait, budget.signal);
       retry++;
     }
@@ -366,19 +326,19 @@ export class QualysClient implements OnApplicationShutdown {
    */
   private learn(
     subscriptionId: string,
-    status: number,
+    statusClass: QualysStatusClass,
     limits: LimitHeaders,
     probe: boolean,
   ): RefusalKind | undefined {
     const { scheduler, stores } = this.limits;
     if (limits.concurrencyLimit !== undefined) scheduler.learnLimit(subscriptionId, limits.concurrencyLimit);
-    if (limits.remaining !== undefined) this.observer?.budgetRemaining(subscriptionId, limits.remaining);
-    if (status === 429 || status === 409) {
-      const kind = refusalKind(status, limits);
-      this.observer?.refusal(kind);
+    if (limits.remaining !== undefined) this.observer.budgetRemaining(subscriptionId, limits.remaining);
+    if (statusClass === 'rate_limited') {
+      const kind = refusalKind(limits);
+      this.observer.refusal(kind);
       return kind === 'other' ? undefined : kind;
     }
-    if (!isSuccess(status) && !isNothingFound(status)) return undefined;
+    if (statusClass !== 'success' && statusClass !== 'not_found') return undefined;
     scheduler.answered(subscriptionId);
     if (limits.remaining === 0) {
       const block = budgetBlock(limits);
@@ -403,7 +363,7 @@ export class QualysClient implements OnApplicationShutdown {
     });
     for (let retry = 0; ; retry++) {
       if (budget.remaining() <= 0) throw connectionError(context.apiUrl);
-      const response = await this.call(context, budget, 'auth', (signal) =>
+      const { response, statusClass } = await this.call(context, budget, 'auth', (signal) =>
         this.http.axiosRef.post<string>(`${context.apiUrl}/auth`, form.toString(), {
           headers: {
             'Content-Type': 'application/x-www-form-urlencoded',
@@ -413,13 +373,11 @@ export class QualysClient implements OnApplicationShutdown {
           ...this.requestOptions(signal),
         }),
       );
-      if (isSuccess(response.status)) {
-        return tokenFromAuthAnswer(response.data);
-      }
+      if (statusClass === 'success') return tokenFromAuthAnswer(response.data);
       const wait = retryDelayMs(retry, response.headers);
-      const retryable = isRetryableStatus(response.status) && retry < this.config.retries;
+      const retryable = isRetryable(statusClass) && retry < this.config.retries;
       // A wait that would leave no time for the call itself is not worth it.
-      if (!retryable || wait + 100 >= budget.remaining()) throw errorForStatus(response.status, response.data, context.credentials);
+      if (!retryable || wait + 100 >= budget.remaining()) throw errorForStatus(statusClass, response.status, response.data, context.credentials);
       await sleep(wait, budget.signal);
     }
   }
@@ -430,17 +388,18 @@ export class QualysClient implements OnApplicationShutdown {
     budget: Budget,
     operation: QualysOperation,
     send: (signal: AbortSignal) => Promise<AxiosResponse<string>>,
-  ): Promise<AxiosResponse<string>> {
+  ): Promise<Answer> {
     const started = performance.now();
     const attempt = callSignal(Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())), budget.signal);
     try {
       const response = await send(attempt.signal);
-      this.observer?.call(operation, outcomeOf(operation, response.status), (performance.now() - started) / 1000);
-      return response;
+      const statusClass = classifyStatus(operation, response.status);
+      this.observer.call(operation, statusClass, (performance.now() - started) / 1000);
+      return { response, statusClass };
     } catch (error) {
       const relayError = errorForTransportFailure(error, context.apiUrl);
       const outcome = relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
-      this.observer?.call(operation, outcome, (performance.now() - started) / 1000);
+      this.observer.call(operation, outcome, (performance.now() - started) / 1000);
       throw relayError;
     } finally {
       attempt.release();

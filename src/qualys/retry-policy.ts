@@ -1,8 +1,3 @@
-/** Statuses that are worth retrying (spec §7, §9): rate limited (409 on the classic API) or briefly down. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 409 || status === 503;
-}
-
 const BASE_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
 

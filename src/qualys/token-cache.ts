@@ -80,10 +80,6 @@ export class QualysTokenCache {
     if (this.tokens.get(key)?.token === token) this.tokens.delete(key);
   }
 
-  get size(): number {
-    return this.tokens.size;
-  }
-
   private remember(key: string, entry: CachedToken): void {
     this.tokens.delete(key);
     this.tokens.set(key, entry);

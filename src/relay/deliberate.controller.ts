@@ -16,7 +16,10 @@ import { RELAY_ROUTES } from './relay-routes.js';
 export class DeliberateController {
   @Post(RELAY_ROUTES.deliberate)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Verdicts (none from Qualys IOC)' })
+  @ApiOperation({
+    operationId: 'deliberateObservables',
+    summary: 'Verdicts (none from Qualys IOC)',
+  })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
   @ApiRelayOkResponse(EmptyObjectDataDto, DELIBERATE_EXAMPLES)
   observables(@Body(ObservablesPipe) _observables: Observable[]): { data: Record<string, never> } {

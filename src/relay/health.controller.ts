@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RelayContext } from '../auth/relay-context.js';
 import { RelayCtx } from '../auth/relay-context.decorator.js';
-import { QualysHealthIndicator, toRelayHealth } from '../health/qualys.health.js';
+import { QualysHealthIndicator } from '../qualys/qualys.health.js';
 import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 import { HEALTH_EXAMPLES } from './dto/api-examples.js';
 import { HealthResponseDto } from './dto/responses.dto.js';
@@ -10,9 +10,9 @@ import { RELAY_ROUTES } from './relay-routes.js';
 
 /**
  * Spec §2 `/health`: proves the caller's Qualys credentials and reachability
- * with one search of active events, page size 1 — a Terminus indicator whose
- * result is translated to the relay envelope. Distinct from the Kubernetes
- * probes, which never call Qualys (house style 13).
+ * with one search of active events, page size 1. A failure is the Qualys
+ * client's `RelayError`, answered as the error envelope unchanged. Distinct
+ * from the Kubernetes probes, which never call Qualys (house style 13).
  */
 @ApiTags('relay')
 @ApiBearerAuth('bearer')
@@ -23,9 +23,13 @@ export class RelayHealthController {
 
   @Post(RELAY_ROUTES.health)
   @HttpCode(200)
-  @ApiOperation({ summary: "Checks the caller's Qualys IOC credentials and reachability" })
+  @ApiOperation({
+    operationId: 'checkHealth',
+    summary: "Checks the caller's Qualys IOC credentials and reachability",
+  })
   @ApiRelayOkResponse(HealthResponseDto, HEALTH_EXAMPLES)
   async health(@RelayCtx() context: RelayContext): Promise<{ data: { status: 'ok' } }> {
-    return toRelayHealth(await this.qualysHealth.check(context));
+    await this.qualysHealth.isHealthy(context);
+    return { data: { status: 'ok' } };
   }
 }

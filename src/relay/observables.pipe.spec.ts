@@ -6,6 +6,44 @@ import { ObservablesPipe } from './observables.pipe.js';
 const pipe = new ObservablesPipe(testRelayConfig());
 
 describe('ObservablesPipe (spec §2)', () => {
+  it('accepts an empty array', () => {
+    expect(pipe.transform([])).toEqual([]);
+  });
+
+  it.each([null, {}, 'ip', 7])('refuses a body that is not an array: %p', (body) => {
+    expect(() => pipe.transform(body)).toThrow(
+      new InvalidArgumentError('The request body must be a JSON array of observables.'),
+    );
+  });
+
+  it('refuses more observables than RELAY_MAX_OBSERVABLES, before looking at any', () => {
+    const small = new ObservablesPipe({ ...testRelayConfig(), maxObservables: 2 });
+    const three = [{ type: 'ip', value: '1.2.3.4' }, null, { type: 7 }];
+    expect(() => small.transform(three)).toThrow(
+      new InvalidArgumentError('At most 2 observables are accepted per request; got 3.'),
+    );
+    expect(small.transform(three.slice(0, 1))).toEqual([{ type: 'ip', value: '1.2.3.4' }]);
+  });
+
+  it('names items that are not objects, and missing fields', () => {
+    expect(() => pipe.transform([null, ['ip', '1.2.3.4'], 'ip', { type: 'ip' }])).toThrow(
+      new InvalidArgumentError(
+        '[0] must be an object with type and value; [1] must be an object with type and value; ' +
+          '[2] must be an object with type and value; [3].value is required',
+      ),
+    );
+  });
+
+  it('lists five problems and counts the rest', () => {
+    const bad = Array.from({ length: 8 }, () => ({ type: 'ip', value: '' }));
+    expect(() => pipe.transform(bad)).toThrow(
+      new InvalidArgumentError(
+        '[0].value must not be empty; [1].value must not be empty; [2].value must not be empty; ' +
+          '[3].value must not be empty; [4].value must not be empty (and 3 more)',
+      ),
+    );
+  });
+
   it('keeps well-formed strings, surrogate pairs included, and drops extra keys', () => {
     expect(
       pipe.transform([

@@ -21,7 +21,10 @@ export class ObserveController {
 
   @Post(RELAY_ROUTES.observe)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sightings, indicators, judgements and relationships from Qualys IOC events' })
+  @ApiOperation({
+    operationId: 'observeObservables',
+    summary: 'Sightings, indicators, judgements and relationships from Qualys IOC events',
+  })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
   @ApiRelayOkResponse(ObserveResponseDto, OBSERVE_EXAMPLES)
   observables(

@@ -1,36 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RelayContext } from '../auth/relay-context.js';
 import {
-  isSupportedObservableType,
+  uniqueSupportedObservables,
   type Observable,
   type SupportedObservable,
 } from '../common/observable.js';
 import { RelayError, unexpectedFailure, type RelayErrorItem } from '../common/relay-error.js';
 import type { ObservationEntities } from '../ctim/ctim.types.js';
 import { ObservationMapper } from '../ctim/observation.mapper.js';
-import type { RelayRequestScope } from '../qualys/limits/relay-request.js';
-import { SearchDeadlineError } from '../qualys/limits/relay-request.js';
-import { QualysClient } from '../qualys/qualys.client.js';
+import { QualysClient, SearchDeadlineError, type RelayRequestScope } from '../qualys/qualys.client.js';
 import { deadlineReached, RateLimitReachedError } from '../qualys/qualys-errors.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import { buildSearchFilter } from '../qualys/search-filter.js';
 import { buildObserveResponse, type ObserveResponse } from './observe-response.js';
-
-/** The supported observables of a request, in order, each once. */
-export function uniqueSupportedObservables(
-  observables: readonly Observable[],
-): SupportedObservable[] {
-  const seen = new Set<string>();
-  const unique: SupportedObservable[] = [];
-  for (const { type, value } of observables) {
-    if (!isSupportedObservableType(type)) continue; // spec §2: skipped silently
-    const key = `${type}\0${value}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    unique.push({ type, value });
-  }
-  return unique;
-}
 
 /** How one observable ended: its entities (possibly partial), its error, and whether it ran out of time. */
 interface Outcome {

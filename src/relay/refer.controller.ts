@@ -20,7 +20,10 @@ export class ReferController {
 
   @Post(RELAY_ROUTES.refer)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pivot links to the Qualys IOC console (no Qualys call)' })
+  @ApiOperation({
+    operationId: 'referObservables',
+    summary: 'Pivot links to the Qualys IOC console (no Qualys call)',
+  })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
   @ApiRelayOkResponse(ReferResponseDto, REFER_EXAMPLES)
   observables(

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { RelayContext } from '../auth/relay-context.js';
-import { OBSERVABLE_TYPE_NAMES, type Observable } from '../common/observable.js';
+import {
+  OBSERVABLE_TYPE_NAMES,
+  uniqueSupportedObservables,
+  type Observable,
+} from '../common/observable.js';
 import { quote } from '../common/url-encoding.js';
 import { buildSearchFilter } from '../qualys/search-filter.js';
-import { uniqueSupportedObservables } from './observe.service.js';
 
 export interface ReferLink {
   id: string;

@@ -16,7 +16,7 @@ import { RELAY_ROUTES } from './relay-routes.js';
 export class RespondController {
   @Post(RELAY_ROUTES.respondObservables)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Response actions (none offered)' })
+  @ApiOperation({ operationId: 'respondObservables', summary: 'Response actions (none offered)' })
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
   @ApiRelayOkResponse(EmptyListDataDto, RESPOND_EXAMPLES)
   observables(@Body(ObservablesPipe) _observables: Observable[]): { data: never[] } {
@@ -25,7 +25,10 @@ export class RespondController {
 
   @Post(RELAY_ROUTES.respondTrigger)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Trigger a response action (always fails: none offered)' })
+  @ApiOperation({
+    operationId: 'respondTrigger',
+    summary: 'Trigger a response action (always fails: none offered)',
+  })
   @ApiRelayOkResponse(TriggerResponseDto, TRIGGER_EXAMPLES)
   trigger(): { data: { status: 'failure' } } {
     return { data: { status: 'failure' } };

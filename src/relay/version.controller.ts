@@ -12,7 +12,7 @@ export class VersionController {
   @Public()
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'The relay version (no authentication)' })
+  @ApiOperation({ operationId: 'getVersion', summary: 'The relay version (no authentication)' })
   @ApiOkResponse({ type: VersionResponseDto })
   version(): { version: string } {
     return { version: RELAY_VERSION };

@@ -13,7 +13,10 @@ import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-respons
 export class WatchdogController {
   @Public()
   @Get()
-  @ApiOperation({ summary: 'Echoes the Health-Check header (no authentication)' })
+  @ApiOperation({
+    operationId: 'watchdog',
+    summary: 'Echoes the Health-Check header (no authentication)',
+  })
   @ApiHeader({ name: 'Health-Check', required: true })
   @ApiRelayOkResponse(WatchdogResponseDto, WATCHDOG_EXAMPLES)
   watchdog(@Headers('health-check') value: string | undefined): { data: string } {

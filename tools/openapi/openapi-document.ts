@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from '../../src/app.module.js';
 import { parseRelayConfig } from '../../src/config/config-parser.js';
-import { buildOpenApiDocument } from '../../src/observability/openapi.js';
+import { buildOpenApiDocument } from '../../src/openapi.js';
 
 /**
  * The document as `npm run openapi` writes it to `openapi.json` and the drift

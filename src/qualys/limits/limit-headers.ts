@@ -62,8 +62,8 @@ export function readLimitHeaders(headers: HeaderBag, maxConcurrency: number): Li
 /** Why Qualys refused a call (429, or 409 on the classic API), spec §9. */
 export type RefusalKind = 'concurrency' | 'rate' | 'other';
 
-export function refusalKind(status: number, limits: LimitHeaders): RefusalKind {
-  if (status !== 429 && status !== 409) return 'other';
+/** The kind of a refusal (a `rate_limited` answer, `qualys-status.ts`), from its headers. */
+export function refusalKind(limits: LimitHeaders): RefusalKind {
   const { concurrencyLimit, concurrencyRunning } = limits;
   if (concurrencyLimit !== undefined && concurrencyRunning !== undefined && concurrencyRunning >= concurrencyLimit) {
     return 'concurrency';

@@ -19,7 +19,7 @@ const envelope = (code: string, message: string) => ({
 });
 
 const MISSING_JWT = {
-  summary: 'No or a bad JWT (spec §3)',
+  summary: 'No or a bad JWT',
   value: envelope('authorization error', 'Authorization failed: Authorization header is missing'),
 };
 

@@ -20,7 +20,9 @@ export function ApiRelayOkResponse(
   return applyDecorators(
     ApiExtraModels(type, ErrorEnvelopeDto),
     ApiOkResponse({
-      description: 'The answer, or the relay error envelope (spec §7: relay errors are HTTP 200)',
+      description:
+        'The answer, or the relay error envelope: relay errors are HTTP 200, ' +
+        'because Threat Response reads the envelope, not the status',
       content: {
         'application/json': {
           schema: {

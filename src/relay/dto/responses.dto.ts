@@ -7,7 +7,11 @@ import { ErrorCode } from '../../common/relay-error.js';
  */
 export class ErrorItemDto {
   @ApiProperty({ enum: ['fatal'], example: 'fatal' }) type!: string;
-  @ApiProperty({ enum: Object.values(ErrorCode), example: 'authorization error', description: 'Machine-readable code (spec §7)' })
+  @ApiProperty({
+    enum: Object.values(ErrorCode),
+    example: 'authorization error',
+    description: 'Machine-readable error code',
+  })
   code!: string;
   @ApiProperty({ example: 'Authorization failed: Authorization header is missing' }) message!: string;
 }

@@ -3,19 +3,13 @@ import {
   HttpStatus,
   Inject,
   Injectable,
-  SetMetadata,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
-
-const SKIP_RATE_LIMIT_KEY = 'relay:rate-limit:skip';
-
-/** Exempts a handler or controller (probes, metrics) from the per-client limit. */
-export const SkipRateLimit = (): MethodDecorator & ClassDecorator =>
-  SetMetadata(SKIP_RATE_LIMIT_KEY, true);
+import { SKIP_RATE_LIMIT_KEY } from './skip-rate-limit.decorator.js';
 
 const WINDOW_MS = 60_000;
 /** Bound on remembered clients; the least recently seen go first. */

@@ -1,11 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { RELAY_VERSION } from '../common/version.js';
-import { ErrorEnvelopeDto } from '../relay/dto/responses.dto.js';
-import { DOCS_PATH } from './route-label.js';
+import { RELAY_VERSION } from './common/version.js';
+import { DOCS_PATH } from './observability/route-label.js';
 
 /** The Swagger UI is served at `/docs`, the OpenAPI document at `/docs-json`. */
-export const OPENAPI_JSON_PATH = `${DOCS_PATH}-json`;
+const OPENAPI_JSON_PATH = `${DOCS_PATH}-json`;
 
 const DESCRIPTION = [
   'Relays Cisco XDR / Threat Response observables to Qualys IOC (EDR) and answers CTIM entities.',
@@ -31,14 +30,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'The relay JWT (spec §3)',
+        description: 'The relay JWT, which carries the caller’s Qualys credentials',
       },
       'bearer',
     )
-    .addTag('relay', 'The Threat Response relay contract (spec §2)')
+    .addTag('relay', 'The routes Cisco XDR / Threat Response calls')
     .addTag('operations', 'Kubernetes probes and Prometheus metrics (no JWT)')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto] });
+  return SwaggerModule.createDocument(app, config);
 }
 
 /**
