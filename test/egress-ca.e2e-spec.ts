@@ -40,7 +40,9 @@ describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
   afterAll(async () => {
     await Promise.all(
       relays.map((relay) =>
-        relay.exitCode === null ? new Promise((resolve) => relay.once('exit', resolve).kill('SIGKILL')) : undefined,
+        relay.exitCode === null
+          ? new Promise((resolve) => relay.once('exit', resolve).kill('SIGKILL'))
+          : Promise.resolve(),
       ),
     );
     await simulator.close();
@@ -65,7 +67,7 @@ describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
     });
     relays.push(child);
     const port = await new Promise<number>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
+      const lines = createInterface({ input: child.stdout });
       lines.on('line', (line) => {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
         if (entry.msg === 'Qualys IOC relay listening' && entry.port !== undefined) resolve(entry.port);
