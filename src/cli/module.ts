@@ -10,7 +10,7 @@
  */
 import { loadLocalEnvFile } from '../config/local-env-file.js';
 import { EgressDispatcher } from '../egress/egress-dispatcher.js';
-import { parseEgressSettings } from '../egress/egress-settings.js';
+import { parseEgressSettings } from '../config/egress-settings.js';
 import { ModuleCliUsageError, parseModuleArgs } from './module/args.js';
 import { CommandFailure, runModuleCommand, type CliOutput } from './module/commands.js';
 import { CredentialsError } from './module/credentials.js';

@@ -1,4 +1,4 @@
-import { parseEgressSettings } from '../egress/egress-settings.js';
+import { parseEgressSettings } from './egress-settings.js';
 import { checkQualysUrl } from '../common/qualys-url-policy.js';
 import { parseCidr } from '../common/address-policy.js';
 import {

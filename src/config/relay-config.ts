@@ -1,4 +1,4 @@
-import type { EgressSettings } from '../egress/egress-settings.js';
+import type { EgressSettings } from './egress-settings.js';
 
 export interface SecretAuthConfig {
   mode: 'secret';

@@ -1,6 +1,6 @@
 import { Agent, Dispatcher, ProxyAgent } from 'undici';
-import type { EgressSettings } from './egress-settings.js';
-import { NoProxy } from './no-proxy.js';
+import type { EgressSettings } from '../config/egress-settings.js';
+import { NoProxy } from '../common/no-proxy.js';
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 

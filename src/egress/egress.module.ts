@@ -2,7 +2,7 @@ import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit }
 import type { Dispatcher } from 'undici';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { EgressDispatcher } from './egress-dispatcher.js';
-import { describeEgress } from './egress-settings.js';
+import { describeEgress } from '../config/egress-settings.js';
 
 /** DI token of the egress `Dispatcher` for calls other than Qualys's (JWKS). */
 export const EGRESS_DISPATCHER = Symbol('EGRESS_DISPATCHER');

@@ -2,7 +2,7 @@ import { buildConnector } from 'undici';
 import type { AddressPolicy } from '../common/address-policy.js';
 import { RELAY_VERSION } from '../common/version.js';
 import { EgressDispatcher } from '../egress/egress-dispatcher.js';
-import type { EgressSettings } from '../egress/egress-settings.js';
+import type { EgressSettings } from '../config/egress-settings.js';
 import { literalRefusal, type RefusalListener } from './vetted-lookup.js';
 import type { LookupFunction } from 'node:net';
 

@@ -1,4 +1,4 @@
-import { isValidNoProxyEntry } from './no-proxy.js';
+import { isValidNoProxyEntry } from '../common/no-proxy.js';
 
 /**
  * Spec §11: how the relay reaches the outside (Qualys, JWKS hosts, the
