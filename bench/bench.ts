@@ -26,7 +26,7 @@
  */
 import autocannon from 'autocannon';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -69,7 +69,8 @@ const OPTION_DEFAULTS = {
   'limited-runs': '5',
   'limited-repeats': '20',
   'compare-dist': '',
-  'node-options': '',
+  // The relay runs as the image runs it (Dockerfile `ENV NODE_OPTIONS`); `--node-options=` for none.
+  'node-options': /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '',
 };
 type OptionName = keyof typeof OPTION_DEFAULTS;
 const { values: given } = parseArgs({
@@ -97,7 +98,7 @@ const PARTS = new Set(
     .split(',')
     .map((part) => part.trim()),
 );
-/** NODE_OPTIONS for the relay process, e.g. "--max-old-space-size=128" to mirror a container. */
+/** NODE_OPTIONS for the relay process; by default the image's (Dockerfile `ENV NODE_OPTIONS`). */
 const RELAY_NODE_OPTIONS = option('node-options');
 const L = positive('latency');
 const RUNS = positive('runs');

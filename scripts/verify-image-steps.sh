@@ -68,11 +68,13 @@ for dev in jest @nestjs/cli @nestjs/testing @swc/core eslint supertest; do
 done
 
 step '4. run node dist/main.js, wait for /healthz/ready, SIGTERM'
+# The runtime stage's environment, as the Dockerfile sets it.
+node_options="$(sed -n 's/^ENV NODE_OPTIONS=//p' "$root/Dockerfile")"
 secret="$(node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64url'))")"
 log="$work/relay.log"
 (
   cd "$work/runtime"
-  exec env -i PATH="$PATH" NODE_ENV=production AUTH_MODE=secret JWT_SECRET="$secret" \
+  exec env -i PATH="$PATH" NODE_ENV=production NODE_OPTIONS="$node_options" AUTH_MODE=secret JWT_SECRET="$secret" \
     HOST=127.0.0.1 PORT=0 LOG_LEVEL=info SHUTDOWN_TIMEOUT_MS=5000 node dist/main.js
 ) >"$log" 2>&1 &
 relay_pid=$!

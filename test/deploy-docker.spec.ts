@@ -178,7 +178,7 @@ describe('container image (Dockerfile, .dockerignore) by behaviour', () => {
         .filter((i) => i.keyword === 'ENV')
         .map((i) => /^(\S+?)[= ](.*)$/.exec(i.args)!.slice(1, 3)),
     ) as Record<string, string>;
-    expect(env).toEqual({ NODE_ENV: 'production' });
+    expect(env).toEqual({ NODE_ENV: 'production', NODE_OPTIONS: '--max-old-space-size=160' });
     const app = join(work, 'runtime');
     mkdirSync(app);
     cpSync(join(work, 'build/dist'), join(app, 'dist'), { recursive: true });

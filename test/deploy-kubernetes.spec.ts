@@ -299,3 +299,13 @@ describe('deploy/kubernetes/components/corporate-network (egress proxy and corpo
     });
   });
 });
+
+describe('V8 heap sizing (issue 12: peak RSS under load)', () => {
+  it('is the same in the image and the Deployment, and readiness follows the heap limit', () => {
+    const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+    const image = /^ENV NODE_OPTIONS=(.*)$/m.exec(dockerfile)?.[1];
+    expect(image).toBe('--max-old-space-size=160');
+    expect(container.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value).toBe(image);
+    expect(configMap.data?.READINESS_MAX_HEAP_USED_MB).toBe('0'); // 90 % of that limit
+  });
+});

@@ -1,5 +1,5 @@
-import { isAxiosError } from 'axios';
 import type { QualysCredentials } from '../auth/relay-context.js';
+import { BODY_TOO_LARGE, QualysTransportError } from './qualys-http.js';
 import { AuthorizationError, ErrorCode, RelayError } from '../common/relay-error.js';
 import type { QualysStatusClass } from './qualys-status.js';
 import { quoteUpstream } from './upstream-text.js';
@@ -131,17 +131,14 @@ export function errorForStatus(
  */
 export function errorForTransportFailure(error: unknown, apiUrl: string): RelayError {
   if (error instanceof RelayError) return error;
-  if (!isAxiosError(error)) return connectionError(apiUrl);
-  const code = error.code ?? (error.cause as { code?: string } | undefined)?.code;
+  if (!(error instanceof QualysTransportError)) return connectionError(apiUrl);
+  const { code, message, proxyHost } = error;
   if (code !== undefined && TLS_ERROR_CODES.has(code)) {
-    return new RelayError(ErrorCode.UNKNOWN, `Unable to verify SSL certificate: ${error.message}`);
+    return new RelayError(ErrorCode.UNKNOWN, `Unable to verify SSL certificate: ${message}`);
   }
-  if (code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED' || /maxContentLength/.test(error.message)) {
-    return unexpectedResponse('the response body is too large');
-  }
-  const proxyHost = (error as { proxyHost?: unknown }).proxyHost;
-  if (typeof proxyHost === 'string') {
-    const failure = proxyFailure(error.message, code);
+  if (code === BODY_TOO_LARGE) return unexpectedResponse('the response body is too large');
+  if (proxyHost !== undefined) {
+    const failure = proxyFailure(message, code);
     if (failure !== undefined) {
       // Spec §11: the proxy host, never its credentials (they are not in `host`).
       return new RelayError(

@@ -31,7 +31,7 @@ class TransportCloser implements OnApplicationShutdown {
 
 /**
  * The bytes-level transport to Qualys (undici pools, egress proxy, address
- * check), behind the axios instance of `QualysModule`. Internal to the
+ * check), behind `QualysHttp`. Internal to the
  * Qualys module.
  */
 @Module({

@@ -3,10 +3,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import axios from 'axios';
 import { createAddressPolicy } from '../common/address-policy.js';
 import { createQualysTransport, type QualysTransport } from './qualys-transport.js';
-import { createUndiciAdapter } from './undici-adapter.js';
+import { BODY_TOO_LARGE, QualysHttp, QualysTransportError } from './qualys-http.js';
 import { vettedLookup, type HostResolver } from './vetted-lookup.js';
 
 const TLS_DIR = new URL('../../test/fixtures/tls/', import.meta.url);
@@ -20,16 +19,23 @@ function transportFor(allowlist: string[]): QualysTransport {
   return createQualysTransport({ noProxy: [] }, 4, { lookup: vettedLookup(toLoopback, policy), policy });
 }
 
+/** One GET through the transport's QualysHttp. */
+function get(transport: QualysTransport, url: string, maxBytes = 1024 * 1024) {
+  return new QualysHttp(transport).request({
+    method: 'GET',
+    url,
+    headers: { 'Accept-Encoding': 'gzip, deflate, br' },
+    signal: new AbortController().signal,
+    maxBytes,
+  });
+}
+
 /** Status code, or the error code when no answer came. */
 async function fetchStatus(url: string, transport: QualysTransport): Promise<number | string> {
   try {
-    const response = await axios.get(url, {
-      adapter: createUndiciAdapter(transport.egress),
-      validateStatus: () => true,
-    });
-    return response.status;
+    return (await get(transport, url)).status;
   } catch (error) {
-    return ((error as { cause?: { code?: string } }).cause?.code ?? String(error));
+    return error instanceof QualysTransportError ? String(error.code) : String(error);
   }
 }
 
@@ -91,20 +97,15 @@ describe('the Qualys transport (spec §3, §7)', () => {
 
   it('decodes gzip answers, error answers too, and caps the decoded size', async () => {
     const transport = transportFor(['127.0.0.0/8']);
-    const adapter = createUndiciAdapter(transport.egress);
-    const get = (path: string, maxContentLength?: number) =>
-      axios.get<string>(`https://localhost:${port}${path}`, {
-        adapter,
-        responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        headers: { 'Accept-Encoding': 'gzip, deflate, br' },
-        validateStatus: () => true,
-        maxContentLength,
-      });
-    expect((await get('/gzip')).data).toBe(big);
-    expect((await get('/gzip-error')).data).toBe('Internal failure in IOC search');
+    expect((await get(transport, `https://localhost:${port}/gzip`)).data).toBe(big);
+    expect(await get(transport, `https://localhost:${port}/gzip-error`)).toMatchObject({
+      status: 500,
+      data: 'Internal failure in IOC search',
+    });
     // Compressed, the answer is a few KB; decoded it is larger than the cap.
-    await expect(get('/gzip', 10_000)).rejects.toMatchObject({ message: 'maxContentLength size of 10000 exceeded' });
+    await expect(get(transport, `https://localhost:${port}/gzip`, 10_000)).rejects.toMatchObject({
+      code: BODY_TOO_LARGE,
+    });
     await transport.egress.destroy();
   });
 });

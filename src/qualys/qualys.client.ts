@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { HttpService } from '@nestjs/axios';
-import type { AxiosResponse } from 'axios';
+import { QualysHttp, type QualysHttpResponse } from './qualys-http.js';
 import type { RelayContext } from '../auth/relay-context.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
@@ -30,10 +29,12 @@ export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.j
 
 /** Event lists compress tenfold; the transport decodes what Qualys compresses (qualys-transport.ts). */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
+/** Never read an answer larger than this (decoded): a runaway answer must not exhaust memory. */
+const MAX_ANSWER_BYTES = 20 * 1024 * 1024;
 
 /** One HTTP answer of Qualys and what its status means (qualys-status.ts). */
 interface Answer {
-  response: AxiosResponse<string>;
+  response: QualysHttpResponse;
   statusClass: QualysStatusClass;
 }
 
@@ -78,7 +79,7 @@ class Budget {
 
 /**
  * The relay's only door to Qualys IOC, and the only place that knows HTTP
- * status codes and Axios errors (house style 5). Everything above it sees
+ * status codes and transport errors (house style 5). Everything above it sees
  * events or `RelayError`s with spec §7 codes. Every search goes through the
  * spec §9 limits: token first, then the cache, a coalesced call, and a slot
  * of the caller's subscription.
@@ -90,7 +91,7 @@ export class QualysClient implements OnApplicationShutdown {
 
   constructor(
     @Inject(RELAY_CONFIG) config: RelayConfig,
-    private readonly http: HttpService,
+    private readonly http: QualysHttp,
     private readonly tokens: QualysTokenCache,
     private readonly limits: QualysLimits,
     @Inject(QUALYS_CALL_OBSERVER) private readonly observer: QualysCallObserver,
@@ -248,18 +249,18 @@ export class QualysClient implements OnApplicationShutdown {
       let limits: LimitHeaders;
       try {
         answer = await this.call(context, budget, 'search', (signal) =>
-          // The axios instance itself, not HttpService.get(): its Observable wrapper
-          // cancels a per-call CancelToken after every answer, building a
-          // CanceledError with a stack trace each time (~3% CPU under load, bench/).
-          this.http.axiosRef.get<string>(url, {
-            params,
+          this.http.request({
+            method: 'GET',
+            url,
+            query: params,
             headers: {
               Authorization: `Bearer ${token}`,
               Accept: 'application/json',
               'Accept-Encoding': ACCEPT_ENCODING,
               'User-Agent': QUALYS_USER_AGENT,
             },
-            ...this.requestOptions(signal),
+            signal,
+            maxBytes: MAX_ANSWER_BYTES,
           }),
         );
         // What the answer says about the subscription is known before the
@@ -364,13 +365,17 @@ export class QualysClient implements OnApplicationShutdown {
     for (let retry = 0; ; retry++) {
       if (budget.remaining() <= 0) throw connectionError(context.apiUrl);
       const { response, statusClass } = await this.call(context, budget, 'auth', (signal) =>
-        this.http.axiosRef.post<string>(`${context.apiUrl}/auth`, form.toString(), {
+        this.http.request({
+          method: 'POST',
+          url: `${context.apiUrl}/auth`,
+          body: form.toString(),
           headers: {
             'Content-Type': 'application/x-www-form-urlencoded',
             'Accept-Encoding': ACCEPT_ENCODING,
             'User-Agent': QUALYS_USER_AGENT,
           },
-          ...this.requestOptions(signal),
+          signal,
+          maxBytes: MAX_ANSWER_BYTES,
         }),
       );
       if (statusClass === 'success') return tokenFromAuthAnswer(response.data);
@@ -387,7 +392,7 @@ export class QualysClient implements OnApplicationShutdown {
     context: RelayContext,
     budget: Budget,
     operation: QualysOperation,
-    send: (signal: AbortSignal) => Promise<AxiosResponse<string>>,
+    send: (signal: AbortSignal) => Promise<QualysHttpResponse>,
   ): Promise<Answer> {
     const started = performance.now();
     const attempt = callSignal(Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())), budget.signal);
@@ -406,15 +411,6 @@ export class QualysClient implements OnApplicationShutdown {
     }
   }
 
-  private requestOptions(signal: AbortSignal) {
-    return {
-      responseType: 'text' as const,
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      maxRedirects: 0,
-      signal,
-    };
-  }
 }
 
 function parseEventsArray(body: string): unknown[] {
@@ -441,7 +437,7 @@ function eventsOf(answer: SearchAnswer): QualysEvent[] {
 /**
  * The signal of one HTTP call: aborts after `ms`, or when `caller` does.
  * Not AbortSignal.timeout()/any(): on Node 20 those stay reachable until
- * their timer fires once a listener was ever added (axios adds one), about
+ * their timer fires once a listener was ever added (the transport adds one), about
  * 1 KiB (timeout) to 3 KiB (any) per call for the whole timeout — tens of MB
  * under load (bench/, issue #6). This one is released when the call settles.
  */

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { HttpModule } from '@nestjs/axios';
 import { TerminusModule } from '@nestjs/terminus';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { RelayMetrics } from '../observability/metrics.js';
@@ -9,10 +8,9 @@ import { QualysLimits } from './limits/qualys-limits.js';
 import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
 import { QualysClient } from './qualys.client.js';
 import { QualysHealthIndicator } from './qualys.health.js';
-import type { QualysTransport } from './qualys-transport.js';
-import { QUALYS_TRANSPORT, QualysTransportModule } from './qualys-transport.module.js';
+import { QualysHttp } from './qualys-http.js';
+import { QualysTransportModule } from './qualys-transport.module.js';
 import { QualysTokenCache } from './token-cache.js';
-import { createUndiciAdapter } from './undici-adapter.js';
 
 /**
  * Qualys IOC access. Exports the client façade and its Terminus health
@@ -21,17 +19,8 @@ import { createUndiciAdapter } from './undici-adapter.js';
  */
 @Module({
   imports: [
-    // @nestjs/axios stays the client provider; the bytes go through undici (undici-adapter.ts).
-    HttpModule.registerAsync({
-      imports: [QualysTransportModule],
-      inject: [QUALYS_TRANSPORT],
-      useFactory: (transport: QualysTransport) => ({
-        adapter: createUndiciAdapter(transport.egress, (url) => transport.egress.proxyFor(url)),
-        // Never read a body larger than this: a runaway answer must not exhaust memory.
-        maxContentLength: 20 * 1024 * 1024,
-        maxRedirects: 0,
-      }),
-    }),
+    // The undici pools, egress proxy and address check behind QualysHttp.
+    QualysTransportModule,
     // RelayMetrics, the observer of every Qualys call.
     MetricsModule,
     // HealthIndicatorService, for QualysHealthIndicator.
@@ -44,6 +33,7 @@ import { createUndiciAdapter } from './undici-adapter.js';
       inject: [RelayMetrics],
       useFactory: (metrics: RelayMetrics): QualysCallObserver => metrics,
     },
+    QualysHttp,
     QualysClient,
     QualysHealthIndicator,
     { provide: QualysTokenCache, useFactory: () => new QualysTokenCache() },
