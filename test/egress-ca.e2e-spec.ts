@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
@@ -12,6 +10,7 @@ import {
   type QualysSimulator,
 } from '../tools/simulator/qualys-simulator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
+import { spawnRelay, type RelayProcess } from './support/relay-process.js';
 
 /**
  * Spec §11, TLS trust: Node reads NODE_EXTRA_CA_CERTS once, when the process
@@ -26,7 +25,7 @@ const JWT_SECRET = 'egress-ca-e2e-shared-secret-0123456789abcdef';
 describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
   let build: PrivateBuild;
   let simulator: QualysSimulator;
-  const relays: ChildProcess[] = [];
+  const relays: RelayProcess[] = [];
 
   beforeAll(async () => {
     [build, simulator] = await Promise.all([
@@ -38,43 +37,21 @@ describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(
-      relays.map((relay) =>
-        relay.exitCode === null
-          ? new Promise((resolve) => relay.once('exit', resolve).kill('SIGKILL'))
-          : Promise.resolve(),
-      ),
-    );
+    await Promise.all(relays.map((relay) => relay.kill()));
     await simulator.close();
     build.remove();
   });
 
   /** `node dist/main.js` with exactly this environment (npm test's own NODE_EXTRA_CA_CERTS is not inherited). */
   const startRelay = async (extra: Record<string, string>): Promise<string> => {
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: build.dir,
-      env: {
-        PATH: process.env.PATH,
-        AUTH_MODE: 'secret',
-        JWT_SECRET,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        QUALYS_ALLOW_INSECURE: 'true',
-        LOG_LEVEL: 'info',
-        ...extra,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const relay = await spawnRelay(build.dir, {
+      AUTH_MODE: 'secret',
+      JWT_SECRET,
+      QUALYS_ALLOW_INSECURE: 'true',
+      ...extra,
     });
-    relays.push(child);
-    const port = await new Promise<number>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'Qualys IOC relay listening' && entry.port !== undefined) resolve(entry.port);
-      });
-      child.once('exit', (code) => reject(new Error(`the relay exited with ${String(code)}`)));
-    });
-    return `http://127.0.0.1:${port}`;
+    relays.push(relay);
+    return relay.url;
   };
 
   const health = async (relayUrl: string) => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
+import { SIMULATOR_VALUES, TEN_OBSERVABLES_WITH_EVENTS } from '../tools/simulator/dataset.js';
 import type { QualysSimulator } from '../tools/simulator/qualys-simulator.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
@@ -11,26 +11,14 @@ import { startRelayHarness, type RelayHarness } from './support/relay-harness.js
  */
 const V = SIMULATOR_VALUES;
 
-/** Ten observables with events in the simulator's data set: 20 searches. */
-const TEN: { type: string; value: string }[] = [
-  { type: 'md5', value: V.md5 },
-  { type: 'sha256', value: V.sha256 },
-  { type: 'file_name', value: V.fileName },
-  { type: 'file_path', value: V.filePath },
-  { type: 'ip', value: V.ip },
-  { type: 'ip', value: V.localIp },
-  { type: 'domain', value: V.domain },
-  { type: 'mutex', value: V.mutex },
-  { type: 'file_name', value: V.quotedFileName },
-  { type: 'file_path', value: V.quotedFilePath },
-];
+const TEN = TEN_OBSERVABLES_WITH_EVENTS;
 
 interface ObserveBody {
   data?: { sightings?: { count: number }; indicators?: { docs: { id: string }[] } };
   errors?: { type: string; code: string; message: string }[];
 }
 
-async function observe(relay: RelayHarness, observables: unknown[], token?: string): Promise<ObserveBody> {
+async function observe(relay: RelayHarness, observables: readonly unknown[], token?: string): Promise<ObserveBody> {
   const response = await request(relay.url)
     .post('/observe/observables')
     .set('Authorization', `Bearer ${token ?? (await relay.token())}`)

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mintRelayToken } from '../src/cli/relay-token.js';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
@@ -11,6 +9,7 @@ import {
   type QualysSimulator,
 } from '../tools/simulator/qualys-simulator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
+import { spawnRelay, until, type RelayProcess } from './support/relay-process.js';
 
 const JWT_SECRET = 'ops-shutdown-secret-0123456789abcdefghij';
 const LATENCY_MS = 800;
@@ -58,13 +57,6 @@ function get(url: string): Promise<number> {
   });
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * Issue #5.5, on a real process: `node dist/main.js` (compiled here into a
@@ -74,45 +66,25 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 describe('graceful shutdown of node dist/main.js (issue #5.5)', () => {
   let build: PrivateBuild;
   let simulator: QualysSimulator;
-  let relay: ChildProcess;
-  const logs: Record<string, unknown>[] = [];
-  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let relay: RelayProcess;
+  let logs: Record<string, unknown>[];
+  let exited: RelayProcess['exited'];
   let url: string;
 
   beforeAll(async () => {
     build = await compilePrivateBuild('relay-shutdown-');
-
     simulator = await startQualysSimulator({ host: '127.0.0.1', port: 0, latencyMs: LATENCY_MS });
-    relay = spawn(process.execPath, ['dist/main.js'], {
-      cwd: build.dir,
-      env: {
-        PATH: process.env.PATH,
-        AUTH_MODE: 'secret',
-        JWT_SECRET,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        QUALYS_ALLOW_INSECURE: 'true',
-        SHUTDOWN_TIMEOUT_MS: '10000',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    relay = await spawnRelay(build.dir, {
+      AUTH_MODE: 'secret',
+      JWT_SECRET,
+      QUALYS_ALLOW_INSECURE: 'true',
+      SHUTDOWN_TIMEOUT_MS: '10000',
     });
-    exited = new Promise((resolve) =>
-      relay.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    createInterface({ input: relay.stdout! }).on('line', (line) =>
-      logs.push(JSON.parse(line) as Record<string, unknown>),
-    );
-    await until(
-      () => logs.some((line) => line.msg === 'Qualys IOC relay listening'),
-      'the relay to listen',
-    );
-    url = `http://127.0.0.1:${String(logs.find((line) => line.msg === 'Qualys IOC relay listening')?.port)}`;
+    ({ logs, exited, url } = relay);
   }, 120_000);
 
   afterAll(async () => {
-    if (relay.exitCode === null && relay.signalCode === null) relay.kill('SIGKILL');
-    await exited;
+    await relay.kill();
     await simulator.close();
     build.remove();
   });
@@ -130,7 +102,7 @@ describe('graceful shutdown of node dist/main.js (issue #5.5)', () => {
     ]);
     await until(() => simulator.stats.authCalls === 1, 'the relay to call Qualys');
     const signalledAt = Date.now();
-    relay.kill('SIGTERM');
+    relay.process.kill('SIGTERM');
 
     await until(
       () => logs.some((line) => line.context === 'GracefulShutdown'),

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { mintRelayToken } from '../src/cli/relay-token.js';
@@ -12,6 +10,7 @@ import {
 } from '../tools/simulator/qualys-simulator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { spawnRelay, until, type RelayProcess } from './support/relay-process.js';
 
 /**
  * Spec §9, several replicas: two relay processes (`node dist/main.js`) share
@@ -22,20 +21,7 @@ const V = SIMULATOR_VALUES;
 const JWT_SECRET = 'replicas-e2e-shared-secret-0123456789abcdef';
 const CACHE_ENCRYPTION_KEY = 'replicas-e2e-cache-encryption-key-0123456789';
 
-interface Replica {
-  process: ChildProcess;
-  url: string;
-  logs: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+type Replica = RelayProcess;
 
 describe('two replicas sharing Redis (spec §9)', () => {
   let build: PrivateBuild;
@@ -44,38 +30,17 @@ describe('two replicas sharing Redis (spec §9)', () => {
   let replicas: Replica[] = [];
   let token: string;
 
-  const startReplica = async (): Promise<Replica> => {
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: build.dir,
-      env: {
-        PATH: process.env.PATH,
-        AUTH_MODE: 'secret',
-        JWT_SECRET,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        QUALYS_ALLOW_INSECURE: 'true',
-        QUALYS_SUBSCRIPTION_CONCURRENCY: '2',
-        QUALYS_CACHE_TTL_SEC: '60',
-        QUALYS_RETRIES: '0', // a refused call would fail its request
-        REDIS_URL: redis.url,
-        CACHE_ENCRYPTION_KEY,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const startReplica = (): Promise<Replica> =>
+    spawnRelay(build.dir, {
+      AUTH_MODE: 'secret',
+      JWT_SECRET,
+      QUALYS_ALLOW_INSECURE: 'true',
+      QUALYS_SUBSCRIPTION_CONCURRENCY: '2',
+      QUALYS_CACHE_TTL_SEC: '60',
+      QUALYS_RETRIES: '0', // a refused call would fail its request
+      REDIS_URL: redis.url,
+      CACHE_ENCRYPTION_KEY,
     });
-    const logs: Record<string, unknown>[] = [];
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ msg: line });
-      }
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    await until(() => logs.some((line) => line.msg === 'Qualys IOC relay listening'), 'a replica to listen');
-    const port = String(logs.find((line) => line.msg === 'Qualys IOC relay listening')?.port);
-    return { process: child, url: `http://127.0.0.1:${port}`, logs, exited };
-  };
 
   const observe = async (replica: Replica, observables: { type: string; value: string }[]) =>
     (
@@ -112,8 +77,7 @@ describe('two replicas sharing Redis (spec §9)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const replica of replicas) replica.process.kill('SIGKILL');
-    await Promise.all(replicas.map((replica) => replica.exited));
+    await Promise.all(replicas.map((replica) => replica.kill()));
     await Promise.all([simulator?.close(), redis?.close()]);
     build?.remove();
   });

@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SIMULATOR_VALUES } from '../../tools/simulator/dataset.js';
+import { TEN_OBSERVABLES_WITH_EVENTS } from '../../tools/simulator/dataset.js';
 import type { SimulatorStats } from '../../tools/simulator/qualys-simulator.js';
 import { SimulatorClient } from '../../tools/simulator/simulator-client.js';
 import {
@@ -49,20 +49,7 @@ const FLOOR_MS = Math.ceil(LIMITED.searches / LIMITED.concurrencyLimit) * LIMITE
 /** Margin past the TTL before the next run, and before the TTL for the last repeat. */
 const TTL_MARGIN_MS = 300;
 
-const V = SIMULATOR_VALUES;
-/** Ten observables with events in the simulator's data set: 20 searches. */
-const TEN: { type: string; value: string }[] = [
-  { type: 'md5', value: V.md5 },
-  { type: 'sha256', value: V.sha256 },
-  { type: 'file_name', value: V.fileName },
-  { type: 'file_path', value: V.filePath },
-  { type: 'ip', value: V.ip },
-  { type: 'ip', value: V.localIp },
-  { type: 'domain', value: V.domain },
-  { type: 'mutex', value: V.mutex },
-  { type: 'file_name', value: V.quotedFileName },
-  { type: 'file_path', value: V.quotedFilePath },
-];
+const TEN = TEN_OBSERVABLES_WITH_EVENTS;
 const FIRST_HALF = TEN.slice(0, 5);
 const SECOND_HALF = TEN.slice(5);
 

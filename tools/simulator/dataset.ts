@@ -69,6 +69,20 @@ export const SIMULATOR_VALUES = {
 export const NOISY_EVENTS_PER_STATE = 150;
 
 const V = SIMULATOR_VALUES;
+
+/** Ten observables with events (active and historical) in this data set: 20 searches. */
+export const TEN_OBSERVABLES_WITH_EVENTS: readonly { type: string; value: string }[] = [
+  { type: 'md5', value: V.md5 },
+  { type: 'sha256', value: V.sha256 },
+  { type: 'file_name', value: V.fileName },
+  { type: 'file_path', value: V.filePath },
+  { type: 'ip', value: V.ip },
+  { type: 'ip', value: V.localIp },
+  { type: 'domain', value: V.domain },
+  { type: 'mutex', value: V.mutex },
+  { type: 'file_name', value: V.quotedFileName },
+  { type: 'file_path', value: V.quotedFilePath },
+];
 const CUSTOMER_ID = 'c3d6a1e0-7f21-4b9a-9e55-2b8f0d4c6a11';
 
 const FINANCE_LAPTOP: QualysAsset = {
