@@ -70,7 +70,8 @@ const OPTION_DEFAULTS = {
   'limited-repeats': '20',
   'compare-dist': '',
   // The relay runs as the image runs it (Dockerfile `ENV NODE_OPTIONS`); `--node-options=` for none.
-  'node-options': /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '',
+  'node-options':
+    /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '',
 };
 type OptionName = keyof typeof OPTION_DEFAULTS;
 const { values: given } = parseArgs({

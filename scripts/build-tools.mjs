@@ -28,7 +28,9 @@ function typescriptFiles(path) {
   return readdirSync(path, { withFileTypes: true }).flatMap((entry) => {
     const child = join(path, entry.name);
     if (entry.isDirectory()) return entry.name === 'results' ? [] : typescriptFiles(child);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !entry.name.endsWith('.spec.ts')
+    return entry.name.endsWith('.ts') &&
+      !entry.name.endsWith('.d.ts') &&
+      !entry.name.endsWith('.spec.ts')
       ? [child]
       : [];
   });

@@ -33,7 +33,13 @@ if (stale('dist/main.js', ['src', 'package.json', 'tsconfig.build.json'])) {
   run('the relay (npm run build)', ['npm', 'run', '--silent', 'build']);
 }
 if (process.argv[2] === 'tools') {
-  const sources = ['tools', 'bench', 'scripts/soak.ts', 'test/support/ctim-validator.ts', 'package.json'];
+  const sources = [
+    'tools',
+    'bench',
+    'scripts/soak.ts',
+    'test/support/ctim-validator.ts',
+    'package.json',
+  ];
   if (stale('build/.built', sources)) {
     run('the tools (simulators, demo, bench)', [process.execPath, 'scripts/build-tools.mjs']);
   }

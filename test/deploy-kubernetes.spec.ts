@@ -181,7 +181,9 @@ describe('deploy/kubernetes/components/redis (several replicas, spec §9)', () =
   const deploymentPatch = read('components/redis/deployment-patch.yaml') as {
     spec: { template: { spec: { containers: { name: string; env: { name: string }[] }[] } } };
   };
-  const configMapPatch = read('components/redis/configmap-patch.yaml') as { data: Record<string, string> };
+  const configMapPatch = read('components/redis/configmap-patch.yaml') as {
+    data: Record<string, string>;
+  };
   const redisSecret = model('components/redis/secret.example.yaml') as Secret;
 
   /** The base Deployment with the component's env entries merged by container name, as kustomize does. */
@@ -198,10 +200,19 @@ describe('deploy/kubernetes/components/redis (several replicas, spec §9)', () =
   };
 
   it('is a kustomize Component patching the Deployment and the ConfigMap of the base', () => {
-    expect([component.apiVersion, component.kind]).toEqual(['kustomize.config.k8s.io/v1alpha1', 'Component']);
+    expect([component.apiVersion, component.kind]).toEqual([
+      'kustomize.config.k8s.io/v1alpha1',
+      'Component',
+    ]);
     expect(component.patches).toEqual([
-      { path: 'deployment-patch.yaml', target: { kind: 'Deployment', name: deployment.metadata!.name } },
-      { path: 'configmap-patch.yaml', target: { kind: 'ConfigMap', name: configMap.metadata!.name } },
+      {
+        path: 'deployment-patch.yaml',
+        target: { kind: 'Deployment', name: deployment.metadata!.name },
+      },
+      {
+        path: 'configmap-patch.yaml',
+        target: { kind: 'ConfigMap', name: configMap.metadata!.name },
+      },
     ]);
   });
 
@@ -220,7 +231,10 @@ describe('deploy/kubernetes/components/redis (several replicas, spec §9)', () =
   });
 
   it('documents its variables, and with the example Secret gives a configuration the relay accepts', () => {
-    const keys = [...Object.keys(configMapPatch.data), ...Object.keys(redisSecret.stringData ?? {})];
+    const keys = [
+      ...Object.keys(configMapPatch.data),
+      ...Object.keys(redisSecret.stringData ?? {}),
+    ];
     expect(keys.filter((key) => !documentedVariables.has(key))).toEqual([]);
     const config = parseRelayConfig({
       ...configMap.data,
@@ -251,7 +265,9 @@ describe('deploy/kubernetes/components/corporate-network (egress proxy and corpo
       };
     };
   };
-  const configMapPatch = read('components/corporate-network/configmap-patch.yaml') as { data: Record<string, string> };
+  const configMapPatch = read('components/corporate-network/configmap-patch.yaml') as {
+    data: Record<string, string>;
+  };
   const egressSecret = model('components/corporate-network/secret.example.yaml') as Secret;
 
   it('patches the base Deployment and ConfigMap, and the result validates', () => {
@@ -266,7 +282,10 @@ describe('deploy/kubernetes/components/corporate-network (egress proxy and corpo
     const patch = deploymentPatch.spec.template.spec;
     const container = raw.spec.template.spec.containers[0];
     container.env = [...(container.env ?? []), ...patch.containers[0].env];
-    container.volumeMounts = [...(container.volumeMounts ?? []), ...patch.containers[0].volumeMounts];
+    container.volumeMounts = [
+      ...(container.volumeMounts ?? []),
+      ...patch.containers[0].volumeMounts,
+    ];
     raw.spec.template.spec.volumes = [...raw.spec.template.spec.volumes, ...patch.volumes];
     expect(() => new Deployment(raw as never).validate()).not.toThrow();
     expect(() => egressSecret.validate()).not.toThrow();
@@ -281,7 +300,9 @@ describe('deploy/kubernetes/components/corporate-network (egress proxy and corpo
       },
       { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/ssl/corporate/ca.crt' },
     ]);
-    expect(container.volumeMounts).toEqual([{ name: 'corporate-ca', mountPath: '/etc/ssl/corporate', readOnly: true }]);
+    expect(container.volumeMounts).toEqual([
+      { name: 'corporate-ca', mountPath: '/etc/ssl/corporate', readOnly: true },
+    ]);
   });
 
   it('gives, with the example Secret, an egress configuration the relay accepts', () => {

@@ -31,7 +31,10 @@ describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
     [build, simulator] = await Promise.all([
       compilePrivateBuild('relay-egress-ca-'),
       startQualysSimulator({
-        tls: { cert: readFileSync(new URL('server.crt', TLS_DIR)), key: readFileSync(new URL('server.key', TLS_DIR)) },
+        tls: {
+          cert: readFileSync(new URL('server.crt', TLS_DIR)),
+          key: readFileSync(new URL('server.key', TLS_DIR)),
+        },
       }),
     ]);
   }, 120_000);
@@ -62,7 +65,9 @@ describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
       API_URL: apiUrl,
       PLATFORM_URL: apiUrl,
     });
-    return (await request(relayUrl).post('/health').set('Authorization', `Bearer ${token}`).expect(200)).body as unknown;
+    return (
+      await request(relayUrl).post('/health').set('Authorization', `Bearer ${token}`).expect(200)
+    ).body as unknown;
   };
 
   it('answers that the certificate does not verify when the CA is not configured', async () => {
@@ -71,7 +76,9 @@ describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
         {
           type: 'fatal',
           code: 'unknown',
-          message: expect.stringMatching(/^Unable to verify SSL certificate: .*(issuer|self.signed|verify)/i) as unknown,
+          message: expect.stringMatching(
+            /^Unable to verify SSL certificate: .*(issuer|self.signed|verify)/i,
+          ) as unknown,
         },
       ],
     });
@@ -79,7 +86,9 @@ describe('a corporate CA through NODE_EXTRA_CA_CERTS (spec §11)', () => {
   });
 
   it('reaches Qualys when NODE_EXTRA_CA_CERTS names the CA', async () => {
-    expect(await health(await startRelay({ NODE_EXTRA_CA_CERTS: CA_FILE }))).toEqual({ data: { status: 'ok' } });
+    expect(await health(await startRelay({ NODE_EXTRA_CA_CERTS: CA_FILE }))).toEqual({
+      data: { status: 'ok' },
+    });
     expect(simulator.stats.authCalls).toBe(1);
   });
 });

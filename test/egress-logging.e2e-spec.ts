@@ -18,11 +18,23 @@ describe('the start-up log of the egress settings (spec §11)', () => {
       NO_PROXY: '.svc.cluster.local,10.0.0.0/8',
       NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/corporate-ca.pem',
     });
-    const app = await createApp(config, { logDestination: { write: (line: string) => void lines.push(line) } });
+    const app = await createApp(config, {
+      logDestination: { write: (line: string) => void lines.push(line) },
+    });
     await app.init();
     await app.close();
-    const egress = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.context === 'Egress');
-    expect(egress.map(({ msg, httpsProxy, httpProxy, noProxy, extraCaFile }) => ({ msg, httpsProxy, httpProxy, noProxy, extraCaFile }))).toEqual([
+    const egress = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.context === 'Egress');
+    expect(
+      egress.map(({ msg, httpsProxy, httpProxy, noProxy, extraCaFile }) => ({
+        msg,
+        httpsProxy,
+        httpProxy,
+        noProxy,
+        extraCaFile,
+      })),
+    ).toEqual([
       {
         msg: 'Outbound calls: effective egress settings',
         httpsProxy: `http://${PROXY_USER}:****@proxy.corp.example:3128`,

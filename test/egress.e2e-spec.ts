@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
-import { startForwardProxy, startRefusingProxy, type ForwardProxy } from './support/forward-proxy.js';
+import {
+  startForwardProxy,
+  startRefusingProxy,
+  type ForwardProxy,
+} from './support/forward-proxy.js';
 import { startJwksServer, type JwksServer } from './support/jwks-server.js';
 import { generateRsaKeyPairJwk, mintJwksToken } from './support/jwt-factory.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
@@ -16,7 +20,10 @@ import { startRelayHarness, type RelayHarness } from './support/relay-harness.js
  * JWKS host through a real forward proxy on loopback, which counts them.
  */
 const TLS_DIR = new URL('./fixtures/tls/', import.meta.url);
-const TLS = { cert: readFileSync(new URL('server.crt', TLS_DIR)), key: readFileSync(new URL('server.key', TLS_DIR)) };
+const TLS = {
+  cert: readFileSync(new URL('server.crt', TLS_DIR)),
+  key: readFileSync(new URL('server.key', TLS_DIR)),
+};
 const PROXY_USER = 'relay-egress';
 const PROXY_PASS = 'pr0xy-s3cret&=';
 const OBSERVABLES = [{ type: 'md5', value: SIMULATOR_VALUES.md5 }];
@@ -43,7 +50,10 @@ describe('Qualys through the egress proxy (spec §11)', () => {
   /** A relay with `env` against an https simulator; `post` calls it with a token naming `host` as Qualys. */
   const withRelay = async (
     env: Record<string, string>,
-    use: (relay: RelayHarness, post: (path: string, host?: string) => Promise<unknown>) => Promise<void>,
+    use: (
+      relay: RelayHarness,
+      post: (path: string, host?: string) => Promise<unknown>,
+    ) => Promise<void>,
     simulatorPort = 0,
   ) => {
     const relay = await startRelayHarness({ env, simulator: { tls: TLS, port: simulatorPort } });
@@ -51,7 +61,10 @@ describe('Qualys through the egress proxy (spec §11)', () => {
       const post = async (path: string, host = 'localhost') => {
         const apiUrl = `https://${host}:${relay.simulator.port}`;
         const token = await relay.token({ API_URL: apiUrl, PLATFORM_URL: apiUrl });
-        const response = await request(relay.url).post(path).set('Authorization', `Bearer ${token}`).send(OBSERVABLES);
+        const response = await request(relay.url)
+          .post(path)
+          .set('Authorization', `Bearer ${token}`)
+          .send(OBSERVABLES);
         return response.body as unknown;
       };
       await use(relay, post);
@@ -60,11 +73,13 @@ describe('Qualys through the egress proxy (spec §11)', () => {
     }
   };
 
-  it('answers /health and /observe through a CONNECT tunnel, authenticating with the proxy URL\'s credentials', async () => {
+  it("answers /health and /observe through a CONNECT tunnel, authenticating with the proxy URL's credentials", async () => {
     proxy.reset();
     await withRelay({ HTTPS_PROXY: proxyUrl(proxy) }, async (relay, post) => {
       expect(await post('/health')).toEqual({ data: { status: 'ok' } });
-      const observed = (await post('/observe/observables')) as { data: { sightings: { count: number } } };
+      const observed = (await post('/observe/observables')) as {
+        data: { sightings: { count: number } };
+      };
       expect(observed.data.sightings.count).toBe(4);
       const target = `localhost:${relay.simulator.port}`;
       expect(proxy.tunnels.length).toBeGreaterThanOrEqual(1);
@@ -97,11 +112,14 @@ describe('Qualys through the egress proxy (spec §11)', () => {
 
   it('uses the proxy for a host:port entry of another port', async () => {
     proxy.reset();
-    await withRelay({ HTTPS_PROXY: proxyUrl(proxy), NO_PROXY: 'localhost:1' }, async (relay, post) => {
-      expect(await post('/health')).toEqual({ data: { status: 'ok' } });
-      expect(proxy.tunnels.length).toBeGreaterThanOrEqual(1);
-      expect(new Set(proxy.tunnels)).toEqual(new Set([`localhost:${relay.simulator.port}`]));
-    });
+    await withRelay(
+      { HTTPS_PROXY: proxyUrl(proxy), NO_PROXY: 'localhost:1' },
+      async (relay, post) => {
+        expect(await post('/health')).toEqual({ data: { status: 'ok' } });
+        expect(proxy.tunnels.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(proxy.tunnels)).toEqual(new Set([`localhost:${relay.simulator.port}`]));
+      },
+    );
   });
 
   it('never sends https through HTTP_PROXY', async () => {
@@ -113,19 +131,22 @@ describe('Qualys through the egress proxy (spec §11)', () => {
   });
 
   it('answers connection error naming the proxy, never its credentials, when it wants other credentials (407)', async () => {
-    await withRelay({ HTTPS_PROXY: proxyUrl(proxy, PROXY_USER, 'wrong-password') }, async (_relay, post) => {
-      const body = await post('/observe/observables');
-      expect(body).toEqual({
-        errors: [
-          {
-            type: 'fatal',
-            code: 'connection error',
-            message: `Unable to connect to Qualys IOC through the proxy 127.0.0.1:${proxy.port}: the proxy refused the tunnel (HTTP 407)`,
-          },
-        ],
-      });
-      expect(JSON.stringify(body)).not.toContain('wrong-password');
-    });
+    await withRelay(
+      { HTTPS_PROXY: proxyUrl(proxy, PROXY_USER, 'wrong-password') },
+      async (_relay, post) => {
+        const body = await post('/observe/observables');
+        expect(body).toEqual({
+          errors: [
+            {
+              type: 'fatal',
+              code: 'connection error',
+              message: `Unable to connect to Qualys IOC through the proxy 127.0.0.1:${proxy.port}: the proxy refused the tunnel (HTTP 407)`,
+            },
+          ],
+        });
+        expect(JSON.stringify(body)).not.toContain('wrong-password');
+      },
+    );
   });
 
   it('answers connection error naming the proxy when it refuses the tunnel (403)', async () => {
@@ -149,19 +170,22 @@ describe('Qualys through the egress proxy (spec §11)', () => {
 
   it('answers connection error naming the proxy when it cannot be reached', async () => {
     const port = await closedPort();
-    await withRelay({ HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASS}@127.0.0.1:${port}` }, async (_relay, post) => {
-      const body = await post('/health');
-      expect(body).toEqual({
-        errors: [
-          {
-            type: 'fatal',
-            code: 'connection error',
-            message: `Unable to connect to Qualys IOC through the proxy 127.0.0.1:${port}: the proxy cannot be reached`,
-          },
-        ],
-      });
-      expect(JSON.stringify(body)).not.toContain(PROXY_PASS);
-    });
+    await withRelay(
+      { HTTPS_PROXY: `http://${PROXY_USER}:${PROXY_PASS}@127.0.0.1:${port}` },
+      async (_relay, post) => {
+        const body = await post('/health');
+        expect(body).toEqual({
+          errors: [
+            {
+              type: 'fatal',
+              code: 'connection error',
+              message: `Unable to connect to Qualys IOC through the proxy 127.0.0.1:${port}: the proxy cannot be reached`,
+            },
+          ],
+        });
+        expect(JSON.stringify(body)).not.toContain(PROXY_PASS);
+      },
+    );
   });
 });
 
@@ -171,7 +195,10 @@ describe('plain-http Qualys through HTTP_PROXY (spec §11)', () => {
     const relay = await startRelayHarness({ env: { HTTP_PROXY: proxy.url } });
     try {
       const token = await relay.token();
-      const response = await request(relay.url).post('/health').set('Authorization', `Bearer ${token}`).expect(200);
+      const response = await request(relay.url)
+        .post('/health')
+        .set('Authorization', `Bearer ${token}`)
+        .expect(200);
       expect(response.body).toEqual({ data: { status: 'ok' } });
       expect(proxy.tunnels.length).toBeGreaterThanOrEqual(1);
       expect(new Set(proxy.tunnels)).toEqual(new Set([new URL(relay.simulator.url).host]));
@@ -227,7 +254,9 @@ describe('JWKS keys through the egress proxy (spec §11)', () => {
       .set('Authorization', `Bearer ${token}`)
       .send(OBSERVABLES)
       .expect(200);
-    expect((response.body as { data: { sightings: { count: number } } }).data.sightings.count).toBe(4);
+    expect((response.body as { data: { sightings: { count: number } } }).data.sightings.count).toBe(
+      4,
+    );
     expect(proxy.tunnels).toEqual([jwks.host]);
     expect(jwks.requests).toBe(1);
   });
@@ -235,12 +264,25 @@ describe('JWKS keys through the egress proxy (spec §11)', () => {
   it('answers its usual authorization error when the proxy refuses the JWKS fetch', async () => {
     const refusing = await startRefusingProxy(403);
     const strict = await startRelayHarness({
-      env: { AUTH_MODE: 'jwks', JWT_AUDIENCE: AUDIENCE, JWKS_HOST_ALLOWLIST: jwks.host, HTTPS_PROXY: refusing.url },
+      env: {
+        AUTH_MODE: 'jwks',
+        JWT_AUDIENCE: AUDIENCE,
+        JWKS_HOST_ALLOWLIST: jwks.host,
+        HTTPS_PROXY: refusing.url,
+      },
     });
     try {
       const key = await generateRsaKeyPairJwk('refused-kid');
-      const token = await mintJwksToken(key.privateKey, key.kid, { user: 'u', pass: 'p', jwks_host: jwks.host }, { audience: AUDIENCE });
-      const response = await request(strict.url).post('/health').set('Authorization', `Bearer ${token}`).expect(200);
+      const token = await mintJwksToken(
+        key.privateKey,
+        key.kid,
+        { user: 'u', pass: 'p', jwks_host: jwks.host },
+        { audience: AUDIENCE },
+      );
+      const response = await request(strict.url)
+        .post('/health')
+        .set('Authorization', `Bearer ${token}`)
+        .expect(200);
       expect(response.body).toEqual({
         errors: [
           {

@@ -76,10 +76,14 @@ describe('per-request credentials never mix (spec §3, §7)', () => {
     // credential sets: each set made its own active and historical searches.
     const searchers = (simulator: QualysSimulator) => {
       const byUser: Record<string, number> = {};
-      for (const { user } of simulator.stats.searches) byUser[String(user)] = (byUser[String(user)] ?? 0) + 1;
+      for (const { user } of simulator.stats.searches)
+        byUser[String(user)] = (byUser[String(user)] ?? 0) + 1;
       return byUser;
     };
-    expect(searchers(relay.simulator)).toEqual({ alice: expect.any(Number), shared: expect.any(Number) });
+    expect(searchers(relay.simulator)).toEqual({
+      alice: expect.any(Number),
+      shared: expect.any(Number),
+    });
     expect(searchers(other)).toEqual({ bob: expect.any(Number), shared: expect.any(Number) });
     for (const counts of [searchers(relay.simulator), searchers(other)]) {
       for (const count of Object.values(counts)) expect(count).toBeGreaterThanOrEqual(2);

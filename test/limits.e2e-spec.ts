@@ -18,7 +18,11 @@ interface ObserveBody {
   errors?: { type: string; code: string; message: string }[];
 }
 
-async function observe(relay: RelayHarness, observables: readonly unknown[], token?: string): Promise<ObserveBody> {
+async function observe(
+  relay: RelayHarness,
+  observables: readonly unknown[],
+  token?: string,
+): Promise<ObserveBody> {
   const response = await request(relay.url)
     .post('/observe/observables')
     .set('Authorization', `Bearer ${token ?? (await relay.token())}`)
@@ -46,7 +50,11 @@ function peakAfter(simulator: QualysSimulator, since: number): number {
 
 /** When the first search answer left the simulator. */
 const firstAnswer = (simulator: QualysSimulator): number =>
-  Math.min(...simulator.stats.searches.flatMap((search) => (search.endedAt === undefined ? [] : [search.endedAt])));
+  Math.min(
+    ...simulator.stats.searches.flatMap((search) =>
+      search.endedAt === undefined ? [] : [search.endedAt],
+    ),
+  );
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -124,7 +132,10 @@ describe('the concurrency header (spec §9)', () => {
   });
 
   it('lowers the limit: Qualys allowing 1 refuses once, then sees one call at a time, and no refusal costs a retry', async () => {
-    relay.simulator.setLimits({ concurrencyLimit: 1, concurrencyHeaderSpelling: 'X-Concurrency-Limit-*' });
+    relay.simulator.setLimits({
+      concurrencyLimit: 1,
+      concurrencyHeaderSpelling: 'X-Concurrency-Limit-*',
+    });
     const body = await observe(relay, TEN.slice(0, 4));
     expect(body.errors).toBeUndefined();
     expect(body.data?.sightings?.count).toBe(16);
@@ -171,7 +182,11 @@ describe('coalescing and the result cache (spec §9)', () => {
 
   it('shares one call between identical searches of concurrent requests', async () => {
     await settle(1100); // the previous test's answers expire
-    const bodies = await Promise.all([observe(relay, TEN), observe(relay, TEN), observe(relay, TEN)]);
+    const bodies = await Promise.all([
+      observe(relay, TEN),
+      observe(relay, TEN),
+      observe(relay, TEN),
+    ]);
     expect(bodies.map((body) => body.errors)).toEqual([undefined, undefined, undefined]);
     expect(relay.simulator.stats.searchCalls).toBe(20);
   });
@@ -218,10 +233,14 @@ describe('coalescing and the result cache (spec §9)', () => {
     await Promise.all([observe(relay, TEN.slice(0, 1)), observe(relay, TEN.slice(0, 1))]); // 2 misses, 2 coalesced
     await observe(relay, TEN.slice(0, 1)); // 2 hits
     expect({
-      hit: ((await metric(relay, 'relay_qualys_cache_lookups_total{result="hit"}')) ?? 0) - before.hit,
-      miss: ((await metric(relay, 'relay_qualys_cache_lookups_total{result="miss"}')) ?? 0) - before.miss,
+      hit:
+        ((await metric(relay, 'relay_qualys_cache_lookups_total{result="hit"}')) ?? 0) - before.hit,
+      miss:
+        ((await metric(relay, 'relay_qualys_cache_lookups_total{result="miss"}')) ?? 0) -
+        before.miss,
       coalesced:
-        ((await metric(relay, 'relay_qualys_cache_lookups_total{result="coalesced"}')) ?? 0) - before.coalesced,
+        ((await metric(relay, 'relay_qualys_cache_lookups_total{result="coalesced"}')) ?? 0) -
+        before.coalesced,
     }).toEqual({ hit: 2, miss: 2, coalesced: 2 });
   });
 });
@@ -255,7 +274,9 @@ describe('the rate budget (spec §9)', () => {
       {
         type: 'fatal',
         code: 'too many requests',
-        message: expect.stringMatching(/^Qualys IOC API rate limit reached; try again in [1-3] seconds\.$/),
+        message: expect.stringMatching(
+          /^Qualys IOC API rate limit reached; try again in [1-3] seconds\.$/,
+        ),
       },
     ]);
     expect(blocked.data?.sightings?.count).toBe(8); // the two cached observables
@@ -274,7 +295,9 @@ describe('the rate budget (spec §9)', () => {
     await observe(relay, TEN.slice(3, 4), token); // 2 calls: Remaining: 0, no wait given
     relay.simulator.resetStats();
     const blocked = await observe(relay, TEN.slice(4, 5), token);
-    expect(blocked.errors?.[0]?.message).toMatch(/^Qualys IOC API rate limit reached; try again in [12] seconds\.$/);
+    expect(blocked.errors?.[0]?.message).toMatch(
+      /^Qualys IOC API rate limit reached; try again in [12] seconds\.$/,
+    );
     expect(relay.simulator.stats.searchCalls).toBe(0);
     await settle(2200);
     const resumed = await observe(relay, TEN.slice(4, 5), token);
@@ -320,7 +343,9 @@ describe('the request deadline (spec §9)', () => {
     ]);
     expect(body.data?.sightings?.count).toBeGreaterThan(0);
     await settle(1500);
-    expect(relay.simulator.stats.searches.filter((search) => search.startedAt > answeredAt)).toEqual([]);
+    expect(
+      relay.simulator.stats.searches.filter((search) => search.startedAt > answeredAt),
+    ).toEqual([]);
     expect(relay.simulator.stats.runningSearches.overall).toBe(0);
   });
 
@@ -329,7 +354,11 @@ describe('the request deadline (spec §9)', () => {
     relay.simulator.setLatency(4000);
     try {
       // One observable: its two searches hold the subscription's two slots, so neither waits for one.
-      const body = await observe(relay, TEN.slice(0, 1), await relay.token({ CTR_ENTITIES_LIMIT: 7 }));
+      const body = await observe(
+        relay,
+        TEN.slice(0, 1),
+        await relay.token({ CTR_ENTITIES_LIMIT: 7 }),
+      );
       expect(body).toEqual({
         errors: [
           {
@@ -350,7 +379,11 @@ describe('fairness and the process-wide cap (spec §9)', () => {
 
   beforeAll(async () => {
     relay = await startRelayHarness({
-      env: { QUALYS_SUBSCRIPTION_CONCURRENCY: '3', QUALYS_CONCURRENCY: '3', QUALYS_CACHE_TTL_SEC: '0' },
+      env: {
+        QUALYS_SUBSCRIPTION_CONCURRENCY: '3',
+        QUALYS_CONCURRENCY: '3',
+        QUALYS_CACHE_TTL_SEC: '0',
+      },
       simulator: {
         latencyMs: 50,
         credentials: { 'relay-demo': 'Sim&ulat=or+50%pass', analyst2: 'second-analyst-pass' },
@@ -361,18 +394,26 @@ describe('fairness and the process-wide cap (spec §9)', () => {
   afterEach(() => relay.simulator.resetStats());
 
   it('lets a small request through while a large one of the same subscription is queued', async () => {
-    const large = Array.from({ length: 40 }, (_, i) => ({ type: 'sha256', value: `${i}`.padStart(64, 'a') }));
+    const large = Array.from({ length: 40 }, (_, i) => ({
+      type: 'sha256',
+      value: `${i}`.padStart(64, 'a'),
+    }));
     const finished: string[] = [];
     const big = observe(relay, large).then(() => finished.push('large'));
     await settle(150);
-    const small = observe(relay, [{ type: 'md5', value: V.md5 }]).then(() => finished.push('small'));
+    const small = observe(relay, [{ type: 'md5', value: V.md5 }]).then(() =>
+      finished.push('small'),
+    );
     await Promise.all([big, small]);
     expect(finished).toEqual(['small', 'large']);
   });
 
   it('never has more than QUALYS_CONCURRENCY calls in flight across subscriptions', async () => {
     const other = await relay.token({ user: 'analyst2', pass: 'second-analyst-pass' });
-    const bodies = await Promise.all([observe(relay, TEN.slice(0, 5)), observe(relay, TEN.slice(5), other)]);
+    const bodies = await Promise.all([
+      observe(relay, TEN.slice(0, 5)),
+      observe(relay, TEN.slice(5), other),
+    ]);
     expect(bodies.map((body) => body.errors)).toEqual([undefined, undefined]);
     expect(relay.simulator.stats.peakRunningSearches.overall).toBe(3);
   });

@@ -532,13 +532,17 @@ describe('npm run module (spec §10) against the Threat Response API simulator',
   it('reaches the Threat Response API through the egress proxy (spec §11)', async () => {
     const proxy = await startForwardProxy({ user: 'relay', pass: 'pr0xy-pass' });
     try {
-      const run = await cli(['add', '--dry-run'], { HTTP_PROXY: `http://relay:pr0xy-pass@127.0.0.1:${proxy.port}` });
+      const run = await cli(['add', '--dry-run'], {
+        HTTP_PROXY: `http://relay:pr0xy-pass@127.0.0.1:${proxy.port}`,
+      });
       expect(run.code).toBe(0);
       expect(proxy.tunnels.length).toBeGreaterThanOrEqual(1);
       expect(new Set(proxy.tunnels)).toEqual(new Set([new URL(simulator.url).host]));
       expect(`${run.stdout}${run.stderr}`).not.toContain('pr0xy-pass');
       const refused = await cli(['add', '--dry-run'], { HTTP_PROXY: 'not a url' });
-      expect(refused).toEqual(failed('Invalid proxy configuration: HTTP_PROXY must be an http:// or https:// proxy URL'));
+      expect(refused).toEqual(
+        failed('Invalid proxy configuration: HTTP_PROXY must be an http:// or https:// proxy URL'),
+      );
     } finally {
       await proxy.close();
     }

@@ -57,7 +57,6 @@ function get(url: string): Promise<number> {
   });
 }
 
-
 /**
  * Issue #5.5, on a real process: `node dist/main.js` (compiled here into a
  * private directory, so no concurrent `npm run build` can pull dist/ away),

@@ -303,7 +303,10 @@ describe('a rate refusal whose wait does not fit (spec §9)', () => {
           .expect(200)
       ).body as unknown;
     const started = Date.now();
-    const spent = envelope('too many requests', 'Qualys IOC API rate limit reached; try again in 60 seconds.');
+    const spent = envelope(
+      'too many requests',
+      'Qualys IOC API rate limit reached; try again in 60 seconds.',
+    );
     expect(await observe()).toEqual(spent);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(relay.simulator.stats.searchCalls).toBe(2);

@@ -58,7 +58,10 @@ describe('two replicas sharing Redis (spec §9)', () => {
 
   /** Distinct values that match nothing: every search is a Qualys call, none is cached yet. */
   const fresh = (tag: string, count: number) =>
-    Array.from({ length: count }, (_, i) => ({ type: 'sha256', value: `${tag}${i}`.padEnd(64, '0') }));
+    Array.from({ length: count }, (_, i) => ({
+      type: 'sha256',
+      value: `${tag}${i}`.padEnd(64, '0'),
+    }));
 
   beforeAll(async () => {
     [build, redis, simulator] = await Promise.all([
@@ -67,7 +70,10 @@ describe('two replicas sharing Redis (spec §9)', () => {
       startQualysSimulator({ latencyMs: 100, concurrencyLimit: 2 }),
     ]);
     replicas = [await startReplica(), await startReplica()];
-    await until(async () => (await Promise.all(replicas.map(redisState))).every((s) => s === 'up'), 'Redis up');
+    await until(
+      async () => (await Promise.all(replicas.map(redisState))).every((s) => s === 'up'),
+      'Redis up',
+    );
     token = await mintRelayToken(JWT_SECRET, {
       user: SIMULATOR_USER,
       pass: SIMULATOR_PASSWORD,
@@ -82,7 +88,7 @@ describe('two replicas sharing Redis (spec §9)', () => {
     build?.remove();
   });
 
-  it('never exceeds the subscription\'s 2 concurrent calls when both are loaded together', async () => {
+  it("never exceeds the subscription's 2 concurrent calls when both are loaded together", async () => {
     simulator.resetStats();
     const bodies = await Promise.all([
       observe(replicas[0], fresh('a', 6)),
@@ -112,7 +118,14 @@ describe('two replicas sharing Redis (spec §9)', () => {
   it('keeps no user name, API URL, observable or event field in clear in Redis', async () => {
     const dump = JSON.stringify(await redis.dumpValues());
     expect(dump.length).toBeGreaterThan(100); // the cache above is really in there
-    for (const clear of [V.md5, V.domain, 'FIN-LT-0042', SIMULATOR_USER, simulator.url, String(simulator.port)]) {
+    for (const clear of [
+      V.md5,
+      V.domain,
+      'FIN-LT-0042',
+      SIMULATOR_USER,
+      simulator.url,
+      String(simulator.port),
+    ]) {
       expect([clear, dump.includes(clear)]).toEqual([clear, false]);
     }
   });
@@ -130,11 +143,16 @@ describe('two replicas sharing Redis (spec §9)', () => {
     expect(bodies.every((body) => JSON.stringify(body) === '{"data":{}}')).toBe(true);
     expect(await Promise.all(replicas.map(redisState))).toEqual(['down', 'down']);
     for (const replica of replicas) {
-      expect(replica.logs.filter((line) => String(line.msg).startsWith('Redis unreachable'))).toHaveLength(1);
+      expect(
+        replica.logs.filter((line) => String(line.msg).startsWith('Redis unreachable')),
+      ).toHaveLength(1);
     }
 
     await redis.start();
-    await until(async () => (await Promise.all(replicas.map(redisState))).every((s) => s === 'up'), 'Redis back');
+    await until(
+      async () => (await Promise.all(replicas.map(redisState))).every((s) => s === 'up'),
+      'Redis back',
+    );
     simulator.resetStats();
     await observe(replicas[0], [{ type: 'ip', value: V.ip }]);
     expect(simulator.stats.searchCalls).toBe(2);

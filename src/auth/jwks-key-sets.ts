@@ -75,9 +75,7 @@ export class JwksKeySets {
         timeoutDuration: this.options.timeoutMs,
         cooldownDuration: this.options.cooldownMs,
         headers: { 'User-Agent': `qualys-ioc-relay/${RELAY_VERSION}` },
-        ...(this.options.fetch === undefined
-          ? {}
-          : { [customFetch]: this.options.fetch }),
+        ...(this.options.fetch === undefined ? {} : { [customFetch]: this.options.fetch }),
       });
       this.sets.set(host, set);
     }

@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     // Spec §11: the Threat Response API is reached through the egress proxy too.
     const problems: string[] = [];
     const egress = parseEgressSettings(process.env, problems);
-    if (problems.length > 0) throw new CommandFailure(`Invalid proxy configuration: ${problems.join('; ')}`);
+    if (problems.length > 0)
+      throw new CommandFailure(`Invalid proxy configuration: ${problems.join('; ')}`);
     dispatcher = new EgressDispatcher(egress);
     await runModuleCommand(command, {
       output,

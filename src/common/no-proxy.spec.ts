@@ -39,21 +39,30 @@ describe('NO_PROXY with curl rules plus CIDR (spec §11)', () => {
   });
 
   it('keeps the entries as written, lower-cased, for the start-up log', () => {
-    expect(new NoProxy(' A.example.com,10.0.0.0/8 ,, *').entries).toEqual(['a.example.com', '10.0.0.0/8', '*']);
+    expect(new NoProxy(' A.example.com,10.0.0.0/8 ,, *').entries).toEqual([
+      'a.example.com',
+      '10.0.0.0/8',
+      '*',
+    ]);
   });
 
   it('tells valid entries from invalid ones', () => {
     expect(
-      ['*', 'example.com', '.example.com', 'host:8080', '10.0.0.0/8', '::1', '[::1]:443', 'fd00::/8'].map(
+      [
+        '*',
+        'example.com',
+        '.example.com',
+        'host:8080',
+        '10.0.0.0/8',
+        '::1',
+        '[::1]:443',
+        'fd00::/8',
+      ].map(isValidNoProxyEntry),
+    ).toEqual([true, true, true, true, true, true, true, true]);
+    expect(
+      ['10.0.0.0/33', 'http://example.com', 'host:99999', 'bad host', '10.0.0.0/x'].map(
         isValidNoProxyEntry,
       ),
-    ).toEqual([true, true, true, true, true, true, true, true]);
-    expect(['10.0.0.0/33', 'http://example.com', 'host:99999', 'bad host', '10.0.0.0/x'].map(isValidNoProxyEntry)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    ).toEqual([false, false, false, false, false]);
   });
 });

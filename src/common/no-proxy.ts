@@ -63,10 +63,15 @@ export function isValidNoProxyEntry(entry: string): boolean {
   const { host, port } = splitPort(entry);
   if (port !== undefined && (port < 1 || port > 65_535)) return false;
   const name = unbracket(host).replace(/^\*?\./, '');
-  return isIP(name) !== 0 || /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(name);
+  return (
+    isIP(name) !== 0 ||
+    /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(name)
+  );
 }
 
-function parseCidr(entry: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+function parseCidr(
+  entry: string,
+): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
   const match = /^\[?([^\]/]+)\]?\/(\d{1,3})$/.exec(entry);
   if (match === null) return undefined;
   const family = isIP(match[1]);

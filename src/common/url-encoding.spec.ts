@@ -3,7 +3,7 @@ import { quote } from './url-encoding.js';
 
 describe("quote (Python's urllib.parse.quote)", () => {
   it('encodes everything but unreserved characters by default', () => {
-    expect(quote("a b/c:d\"e'f(g)h*i!j~k_l.m-n")).toBe(
+    expect(quote('a b/c:d"e\'f(g)h*i!j~k_l.m-n')).toBe(
       'a%20b%2Fc%3Ad%22e%27f%28g%29h%2Ai%21j~k_l.m-n',
     );
   });

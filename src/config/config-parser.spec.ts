@@ -51,7 +51,9 @@ describe('parseRelayConfig', () => {
   });
 
   it('reads jwks mode with its defaults', () => {
-    expect(parseRelayConfig({ AUTH_MODE: 'jwks', JWT_AUDIENCE: 'https://relay.example.com' }).auth).toEqual({
+    expect(
+      parseRelayConfig({ AUTH_MODE: 'jwks', JWT_AUDIENCE: 'https://relay.example.com' }).auth,
+    ).toEqual({
       mode: 'jwks',
       audience: 'https://relay.example.com',
       jwksHostAllowlist: DEFAULT_JWKS_HOSTS,
@@ -133,9 +135,9 @@ describe('parseRelayConfig', () => {
   it('keeps the retry budget and the shutdown grace in step with the deadline', () => {
     const config = parseRelayConfig({ ...secretEnv, RELAY_DEADLINE_MS: '5000' });
     expect([config.qualys.budgetMs, config.shutdownTimeoutMs]).toEqual([5000, 6000]);
-    expect(problemsOf({ ...secretEnv, RELAY_DEADLINE_MS: '5000', QUALYS_BUDGET_MS: '6000' })).toEqual([
-      'QUALYS_BUDGET_MS must be an integer from 100 to 5000',
-    ]);
+    expect(
+      problemsOf({ ...secretEnv, RELAY_DEADLINE_MS: '5000', QUALYS_BUDGET_MS: '6000' }),
+    ).toEqual(['QUALYS_BUDGET_MS must be an integer from 100 to 5000']);
   });
 
   it('allows loopback http Qualys URLs only with QUALYS_ALLOW_INSECURE', () => {
@@ -151,37 +153,153 @@ describe('parseRelayConfig', () => {
   it.each<[string, Env, string]>([
     ['AUTH_MODE missing', {}, 'AUTH_MODE is required (secret or jwks)'],
     ['AUTH_MODE unknown', { AUTH_MODE: 'basic' }, 'AUTH_MODE must be one of secret, jwks'],
-    ['JWT_SECRET missing', { AUTH_MODE: 'secret' }, 'JWT_SECRET is required when AUTH_MODE is secret'],
-    ['JWT_SECRET short', { AUTH_MODE: 'secret', JWT_SECRET: 'short-secret' }, 'JWT_SECRET must be at least 32 characters'],
-    ['JWT_AUDIENCE missing', { AUTH_MODE: 'jwks' }, 'JWT_AUDIENCE is required when AUTH_MODE is jwks'],
+    [
+      'JWT_SECRET missing',
+      { AUTH_MODE: 'secret' },
+      'JWT_SECRET is required when AUTH_MODE is secret',
+    ],
+    [
+      'JWT_SECRET short',
+      { AUTH_MODE: 'secret', JWT_SECRET: 'short-secret' },
+      'JWT_SECRET must be at least 32 characters',
+    ],
+    [
+      'JWT_AUDIENCE missing',
+      { AUTH_MODE: 'jwks' },
+      'JWT_AUDIENCE is required when AUTH_MODE is jwks',
+    ],
     ['PORT', { ...secretEnv, PORT: 'eighty' }, 'PORT must be an integer from 0 to 65535'],
     ['PORT range', { ...secretEnv, PORT: '70000' }, 'PORT must be an integer from 0 to 65535'],
-    ['CTR_ENTITIES_LIMIT', { ...secretEnv, CTR_ENTITIES_LIMIT: '0' }, 'CTR_ENTITIES_LIMIT must be an integer from 1 to 1000'],
-    ['CTR_ENTITIES_LIMIT above the default maximum', { ...secretEnv, CTR_ENTITIES_LIMIT: '1001' }, 'CTR_ENTITIES_LIMIT must be an integer from 1 to 1000'],
-    ['CTR_ENTITIES_LIMIT above CTR_ENTITIES_LIMIT_MAX', { ...secretEnv, CTR_ENTITIES_LIMIT_MAX: '50', CTR_ENTITIES_LIMIT: '51' }, 'CTR_ENTITIES_LIMIT must be an integer from 1 to 50'],
-    ['CTR_ENTITIES_LIMIT_MAX', { ...secretEnv, CTR_ENTITIES_LIMIT_MAX: '0' }, 'CTR_ENTITIES_LIMIT_MAX must be an integer from 1 to 10000'],
-    ['QUALYS_TIMEOUT_MS', { ...secretEnv, QUALYS_TIMEOUT_MS: '-5' }, 'QUALYS_TIMEOUT_MS must be an integer from 100 to 300000'],
-    ['QUALYS_RETRIES', { ...secretEnv, QUALYS_RETRIES: '1.5' }, 'QUALYS_RETRIES must be an integer from 0 to 10'],
-    ['QUALYS_CONCURRENCY', { ...secretEnv, QUALYS_CONCURRENCY: '0' }, 'QUALYS_CONCURRENCY must be an integer from 1 to 1024'],
-    ['QUALYS_ALLOW_INSECURE', { ...secretEnv, QUALYS_ALLOW_INSECURE: 'yes please' }, 'QUALYS_ALLOW_INSECURE must be true or false'],
-    ['QUALYS_API_VERSION', { ...secretEnv, QUALYS_API_VERSION: '../admin' }, 'QUALYS_API_VERSION must look like v1'],
-    ['QUALYS_HOST_ALLOWLIST', { ...secretEnv, QUALYS_HOST_ALLOWLIST: 'https://x.qualys.com/' }, 'QUALYS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names'],
-    ['QUALYS_ADDRESS_ALLOWLIST prefix', { ...secretEnv, QUALYS_ADDRESS_ALLOWLIST: '10.0.0.0/8,10.0.0.0/40' }, 'QUALYS_ADDRESS_ALLOWLIST must be a comma-separated list of CIDRs such as 10.20.0.0/16'],
-    ['QUALYS_ADDRESS_ALLOWLIST name', { ...secretEnv, QUALYS_ADDRESS_ALLOWLIST: 'internal.example.com' }, 'QUALYS_ADDRESS_ALLOWLIST must be a comma-separated list of CIDRs such as 10.20.0.0/16'],
-    ['JWKS_HOST_ALLOWLIST', { AUTH_MODE: 'jwks', JWT_AUDIENCE: 'https://r', JWKS_HOST_ALLOWLIST: '*.cisco.com' }, 'JWKS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names'],
-    ['LOG_LEVEL', { ...secretEnv, LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
-    ['RATE_LIMIT_PER_MINUTE', { ...secretEnv, RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000'],
-    ['TRUST_PROXY_HOPS', { ...secretEnv, TRUST_PROXY_HOPS: 'true' }, 'TRUST_PROXY_HOPS must be an integer from 0 to 10'],
-    ['READINESS_MAX_EVENT_LOOP_DELAY_MS', { ...secretEnv, READINESS_MAX_EVENT_LOOP_DELAY_MS: '5' }, 'READINESS_MAX_EVENT_LOOP_DELAY_MS must be an integer from 10 to 60000'],
-    ['READINESS_MAX_HEAP_USED_MB', { ...secretEnv, READINESS_MAX_HEAP_USED_MB: '1.5' }, 'READINESS_MAX_HEAP_USED_MB must be an integer from 0 to 1048576'],
-    ['QUALYS_SUBSCRIPTION_CONCURRENCY above the cap', { ...secretEnv, QUALYS_CONCURRENCY: '4', QUALYS_SUBSCRIPTION_CONCURRENCY: '8' }, 'QUALYS_SUBSCRIPTION_CONCURRENCY must be an integer from 1 to 4'],
-    ['QUALYS_CACHE_TTL_SEC', { ...secretEnv, QUALYS_CACHE_TTL_SEC: '-1' }, 'QUALYS_CACHE_TTL_SEC must be an integer from 0 to 86400'],
-    ['QUALYS_CACHE_MAX_MB', { ...secretEnv, QUALYS_CACHE_MAX_MB: '0' }, 'QUALYS_CACHE_MAX_MB must be an integer from 1 to 65536'],
-    ['RELAY_DEADLINE_MS', { ...secretEnv, RELAY_DEADLINE_MS: '10' }, 'RELAY_DEADLINE_MS must be an integer from 1000 to 300000'],
-    ['REDIS_URL scheme', { ...secretEnv, REDIS_URL: 'http://redis:6379', CACHE_ENCRYPTION_KEY: SECRET }, 'REDIS_URL must be a redis:// or rediss:// URL with a host'],
-    ['CACHE_ENCRYPTION_KEY missing', { ...secretEnv, REDIS_URL: 'redis://redis:6379' }, 'CACHE_ENCRYPTION_KEY is required when REDIS_URL is set'],
-    ['CACHE_ENCRYPTION_KEY short', { ...secretEnv, REDIS_URL: 'redis://redis:6379', CACHE_ENCRYPTION_KEY: 'short' }, 'CACHE_ENCRYPTION_KEY must be at least 32 characters'],
-    ['REDIS_KEY_PREFIX', { ...secretEnv, REDIS_KEY_PREFIX: 'has space' }, 'REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -'],
+    [
+      'CTR_ENTITIES_LIMIT',
+      { ...secretEnv, CTR_ENTITIES_LIMIT: '0' },
+      'CTR_ENTITIES_LIMIT must be an integer from 1 to 1000',
+    ],
+    [
+      'CTR_ENTITIES_LIMIT above the default maximum',
+      { ...secretEnv, CTR_ENTITIES_LIMIT: '1001' },
+      'CTR_ENTITIES_LIMIT must be an integer from 1 to 1000',
+    ],
+    [
+      'CTR_ENTITIES_LIMIT above CTR_ENTITIES_LIMIT_MAX',
+      { ...secretEnv, CTR_ENTITIES_LIMIT_MAX: '50', CTR_ENTITIES_LIMIT: '51' },
+      'CTR_ENTITIES_LIMIT must be an integer from 1 to 50',
+    ],
+    [
+      'CTR_ENTITIES_LIMIT_MAX',
+      { ...secretEnv, CTR_ENTITIES_LIMIT_MAX: '0' },
+      'CTR_ENTITIES_LIMIT_MAX must be an integer from 1 to 10000',
+    ],
+    [
+      'QUALYS_TIMEOUT_MS',
+      { ...secretEnv, QUALYS_TIMEOUT_MS: '-5' },
+      'QUALYS_TIMEOUT_MS must be an integer from 100 to 300000',
+    ],
+    [
+      'QUALYS_RETRIES',
+      { ...secretEnv, QUALYS_RETRIES: '1.5' },
+      'QUALYS_RETRIES must be an integer from 0 to 10',
+    ],
+    [
+      'QUALYS_CONCURRENCY',
+      { ...secretEnv, QUALYS_CONCURRENCY: '0' },
+      'QUALYS_CONCURRENCY must be an integer from 1 to 1024',
+    ],
+    [
+      'QUALYS_ALLOW_INSECURE',
+      { ...secretEnv, QUALYS_ALLOW_INSECURE: 'yes please' },
+      'QUALYS_ALLOW_INSECURE must be true or false',
+    ],
+    [
+      'QUALYS_API_VERSION',
+      { ...secretEnv, QUALYS_API_VERSION: '../admin' },
+      'QUALYS_API_VERSION must look like v1',
+    ],
+    [
+      'QUALYS_HOST_ALLOWLIST',
+      { ...secretEnv, QUALYS_HOST_ALLOWLIST: 'https://x.qualys.com/' },
+      'QUALYS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names',
+    ],
+    [
+      'QUALYS_ADDRESS_ALLOWLIST prefix',
+      { ...secretEnv, QUALYS_ADDRESS_ALLOWLIST: '10.0.0.0/8,10.0.0.0/40' },
+      'QUALYS_ADDRESS_ALLOWLIST must be a comma-separated list of CIDRs such as 10.20.0.0/16',
+    ],
+    [
+      'QUALYS_ADDRESS_ALLOWLIST name',
+      { ...secretEnv, QUALYS_ADDRESS_ALLOWLIST: 'internal.example.com' },
+      'QUALYS_ADDRESS_ALLOWLIST must be a comma-separated list of CIDRs such as 10.20.0.0/16',
+    ],
+    [
+      'JWKS_HOST_ALLOWLIST',
+      { AUTH_MODE: 'jwks', JWT_AUDIENCE: 'https://r', JWKS_HOST_ALLOWLIST: '*.cisco.com' },
+      'JWKS_HOST_ALLOWLIST must be a comma-separated list of host[:port] names',
+    ],
+    [
+      'LOG_LEVEL',
+      { ...secretEnv, LOG_LEVEL: 'loud' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    ],
+    [
+      'RATE_LIMIT_PER_MINUTE',
+      { ...secretEnv, RATE_LIMIT_PER_MINUTE: '-1' },
+      'RATE_LIMIT_PER_MINUTE must be an integer from 0 to 1000000',
+    ],
+    [
+      'TRUST_PROXY_HOPS',
+      { ...secretEnv, TRUST_PROXY_HOPS: 'true' },
+      'TRUST_PROXY_HOPS must be an integer from 0 to 10',
+    ],
+    [
+      'READINESS_MAX_EVENT_LOOP_DELAY_MS',
+      { ...secretEnv, READINESS_MAX_EVENT_LOOP_DELAY_MS: '5' },
+      'READINESS_MAX_EVENT_LOOP_DELAY_MS must be an integer from 10 to 60000',
+    ],
+    [
+      'READINESS_MAX_HEAP_USED_MB',
+      { ...secretEnv, READINESS_MAX_HEAP_USED_MB: '1.5' },
+      'READINESS_MAX_HEAP_USED_MB must be an integer from 0 to 1048576',
+    ],
+    [
+      'QUALYS_SUBSCRIPTION_CONCURRENCY above the cap',
+      { ...secretEnv, QUALYS_CONCURRENCY: '4', QUALYS_SUBSCRIPTION_CONCURRENCY: '8' },
+      'QUALYS_SUBSCRIPTION_CONCURRENCY must be an integer from 1 to 4',
+    ],
+    [
+      'QUALYS_CACHE_TTL_SEC',
+      { ...secretEnv, QUALYS_CACHE_TTL_SEC: '-1' },
+      'QUALYS_CACHE_TTL_SEC must be an integer from 0 to 86400',
+    ],
+    [
+      'QUALYS_CACHE_MAX_MB',
+      { ...secretEnv, QUALYS_CACHE_MAX_MB: '0' },
+      'QUALYS_CACHE_MAX_MB must be an integer from 1 to 65536',
+    ],
+    [
+      'RELAY_DEADLINE_MS',
+      { ...secretEnv, RELAY_DEADLINE_MS: '10' },
+      'RELAY_DEADLINE_MS must be an integer from 1000 to 300000',
+    ],
+    [
+      'REDIS_URL scheme',
+      { ...secretEnv, REDIS_URL: 'http://redis:6379', CACHE_ENCRYPTION_KEY: SECRET },
+      'REDIS_URL must be a redis:// or rediss:// URL with a host',
+    ],
+    [
+      'CACHE_ENCRYPTION_KEY missing',
+      { ...secretEnv, REDIS_URL: 'redis://redis:6379' },
+      'CACHE_ENCRYPTION_KEY is required when REDIS_URL is set',
+    ],
+    [
+      'CACHE_ENCRYPTION_KEY short',
+      { ...secretEnv, REDIS_URL: 'redis://redis:6379', CACHE_ENCRYPTION_KEY: 'short' },
+      'CACHE_ENCRYPTION_KEY must be at least 32 characters',
+    ],
+    [
+      'REDIS_KEY_PREFIX',
+      { ...secretEnv, REDIS_KEY_PREFIX: 'has space' },
+      'REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -',
+    ],
   ])('names the bad variable: %s', (_name, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

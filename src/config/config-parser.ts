@@ -88,7 +88,8 @@ class EnvReader {
   }
 }
 
-const HOST_PORT = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+const HOST_PORT =
+  /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
 
 function checkHosts(reader: EnvReader, name: string, hosts: string[], wildcards: boolean): void {
   const bad = hosts.some((host) => !HOST_PORT.test(host) || (!wildcards && host.startsWith('*.')));
@@ -98,7 +99,8 @@ function checkHosts(reader: EnvReader, name: string, hosts: string[], wildcards:
 function parseAuth(reader: EnvReader): AuthConfig | undefined {
   const mode = reader.oneOf('AUTH_MODE', ['secret', 'jwks'] as const);
   if (mode === undefined) {
-    if (reader.raw('AUTH_MODE') === undefined) reader.problems.push('AUTH_MODE is required (secret or jwks)');
+    if (reader.raw('AUTH_MODE') === undefined)
+      reader.problems.push('AUTH_MODE is required (secret or jwks)');
     return undefined;
   }
   if (mode === 'secret') {
@@ -185,7 +187,9 @@ function parseRedis(reader: EnvReader): RedisConfig | undefined {
   if (url === undefined) return undefined;
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   const valid =
-    parsed !== undefined && (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
+    parsed !== undefined &&
+    (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') &&
+    parsed.hostname !== '';
   if (!valid) reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL with a host');
   const encryptionKey = reader.required('CACHE_ENCRYPTION_KEY', 'when REDIS_URL is set');
   if (encryptionKey !== undefined && encryptionKey.length < 32) {

@@ -49,7 +49,9 @@ describe('egress settings (spec §11)', () => {
   });
 
   it('masks the proxy password in what it logs', () => {
-    expect(maskProxyUrl('http://relay%40corp:p%40ss@proxy.corp:3128/')).toBe('http://relay@corp:****@proxy.corp:3128');
+    expect(maskProxyUrl('http://relay%40corp:p%40ss@proxy.corp:3128/')).toBe(
+      'http://relay@corp:****@proxy.corp:3128',
+    );
     expect(maskProxyUrl('https://proxy.corp:3128/')).toBe('https://proxy.corp:3128');
     expect(
       describeEgress({ httpsProxy: 'http://u:secret@proxy.corp:3128/', noProxy: ['10.0.0.0/8'] }),

@@ -36,7 +36,12 @@ function proxyUrl(value: string): string | undefined {
   if (!URL.canParse(withScheme)) return undefined;
   const url = new URL(withScheme);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+  if (
+    url.hostname === '' ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.hash
+  ) {
     return undefined;
   }
   return url.href;
@@ -62,7 +67,9 @@ export function parseEgressSettings(env: Env, problems: string[]): EgressSetting
       .map((entry) => entry.trim().toLowerCase())
       .filter((entry) => entry !== '');
     if (!settings.noProxy.every(isValidNoProxyEntry)) {
-      problems.push(`${noProxy.name} must be a comma list of host names, host:port, IP addresses, CIDR ranges or *`);
+      problems.push(
+        `${noProxy.name} must be a comma list of host names, host:port, IP addresses, CIDR ranges or *`,
+      );
     }
   }
   const extraCa = env.NODE_EXTRA_CA_CERTS?.trim();
@@ -73,7 +80,9 @@ export function parseEgressSettings(env: Env, problems: string[]): EgressSetting
 /** A proxy URL for logs: scheme, host and port, the user name kept and the password masked. */
 export function maskProxyUrl(url: string): string {
   const parsed = new URL(url);
-  const user = parsed.username ? `${decodeURIComponent(parsed.username)}${parsed.password ? ':****' : ''}@` : '';
+  const user = parsed.username
+    ? `${decodeURIComponent(parsed.username)}${parsed.password ? ':****' : ''}@`
+    : '';
   return `${parsed.protocol}//${user}${parsed.host}`;
 }
 

@@ -25,7 +25,8 @@ export interface EgressDispatcherOptions {
  */
 export class EgressDispatcher extends Dispatcher {
   private readonly direct: Agent;
-  private readonly proxies: Partial<Record<'http:' | 'https:', { url: URL; agent: ProxyAgent }>> = {};
+  private readonly proxies: Partial<Record<'http:' | 'https:', { url: URL; agent: ProxyAgent }>> =
+    {};
   private readonly noProxy: NoProxy;
 
   constructor(settings: EgressSettings, options: EgressDispatcherOptions = {}) {
@@ -52,14 +53,20 @@ export class EgressDispatcher extends Dispatcher {
     return this.noProxy.matches(url.hostname, port) ? undefined : proxy.url;
   }
 
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  override dispatch(
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): boolean {
     const origin = new URL(String(options.origin));
     const proxy = this.proxyFor(origin) && this.proxies[origin.protocol as 'http:' | 'https:'];
     return (proxy ? proxy.agent : this.direct).dispatch(options, handler);
   }
 
   override async close(): Promise<void> {
-    await Promise.all([this.direct.close(), ...Object.values(this.proxies).map((proxy) => proxy.agent.close())]);
+    await Promise.all([
+      this.direct.close(),
+      ...Object.values(this.proxies).map((proxy) => proxy.agent.close()),
+    ]);
   }
 
   override async destroy(): Promise<void> {

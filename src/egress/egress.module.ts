@@ -1,4 +1,10 @@
-import { Inject, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { EgressDispatcher } from './egress-dispatcher.js';
@@ -15,7 +21,10 @@ class EgressLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    new Logger('Egress').log(describeEgress(this.config.egress), 'Outbound calls: effective egress settings');
+    new Logger('Egress').log(
+      describeEgress(this.config.egress),
+      'Outbound calls: effective egress settings',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

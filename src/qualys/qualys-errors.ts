@@ -83,7 +83,11 @@ function qualysMessage(body: string, fallback: string, credentials: QualysCreden
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed === 'object' && parsed !== null) {
       const parts = Object.values(parsed as Record<string, unknown>).flatMap((value) =>
-        Array.isArray(value) ? value.filter((v) => typeof v === 'string') : typeof value === 'string' ? [value] : [],
+        Array.isArray(value)
+          ? value.filter((v) => typeof v === 'string')
+          : typeof value === 'string'
+            ? [value]
+            : [],
       );
       if (parts.length > 0) return quoteBody(parts.join(', '), credentials);
     }

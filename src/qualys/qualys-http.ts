@@ -128,7 +128,11 @@ async function readText(body: Readable, max: number): Promise<string> {
   for await (const chunk of body as AsyncIterable<Buffer>) {
     length += chunk.length;
     if (length > max) {
-      throw new QualysTransportError(`the answer is larger than ${max} bytes`, BODY_TOO_LARGE, undefined);
+      throw new QualysTransportError(
+        `the answer is larger than ${max} bytes`,
+        BODY_TOO_LARGE,
+        undefined,
+      );
     }
     chunks.push(chunk);
   }
@@ -147,7 +151,9 @@ function aborted(): QualysTransportError {
  */
 function transportError(error: unknown, proxy: URL | undefined): QualysTransportError {
   const { message, code } =
-    typeof error === 'object' && error !== null ? (error as { message?: unknown; code?: unknown }) : {};
+    typeof error === 'object' && error !== null
+      ? (error as { message?: unknown; code?: unknown })
+      : {};
   return new QualysTransportError(
     typeof message === 'string' ? message : String(error),
     typeof code === 'string' ? code : undefined,

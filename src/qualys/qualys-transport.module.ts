@@ -42,7 +42,11 @@ class TransportCloser implements OnApplicationShutdown {
       provide: QUALYS_TRANSPORT,
       inject: [RELAY_CONFIG, QUALYS_HOST_RESOLVER],
       useFactory: (config: RelayConfig, resolve: HostResolver): QualysTransport =>
-        createQualysTransport(config.egress, config.qualys.concurrency, connectGuard(config, resolve)),
+        createQualysTransport(
+          config.egress,
+          config.qualys.concurrency,
+          connectGuard(config, resolve),
+        ),
     },
     TransportCloser,
   ],

@@ -16,7 +16,10 @@ const toLoopback: HostResolver = (_hostname, _options, callback) =>
 
 function transportFor(allowlist: string[]): QualysTransport {
   const policy = createAddressPolicy({ allowlist, allowAll: false });
-  return createQualysTransport({ noProxy: [] }, 4, { lookup: vettedLookup(toLoopback, policy), policy });
+  return createQualysTransport({ noProxy: [] }, 4, {
+    lookup: vettedLookup(toLoopback, policy),
+    policy,
+  });
 }
 
 /** One GET through the transport's QualysHttp. */
@@ -43,7 +46,9 @@ describe('the Qualys transport (spec §3, §7)', () => {
   let server: Server;
   let connections = 0;
   let port: number;
-  const big = JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ id: `event-${i}`, score: '8' })));
+  const big = JSON.stringify(
+    Array.from({ length: 2000 }, (_, i) => ({ id: `event-${i}`, score: '8' })),
+  );
 
   beforeAll(async () => {
     server = createServer(
@@ -54,7 +59,10 @@ describe('the Qualys transport (spec §3, §7)', () => {
       (request, response) => {
         if (request.url === '/gzip') {
           const gzip = /gzip/.test(request.headers['accept-encoding'] ?? '');
-          response.writeHead(200, { 'Content-Type': 'application/json', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+          response.writeHead(200, {
+            'Content-Type': 'application/json',
+            ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+          });
           response.end(gzip ? gzipSync(big) : big);
           return;
         }
@@ -79,8 +87,12 @@ describe('the Qualys transport (spec §3, §7)', () => {
     connections = 0;
     const transport = transportFor([]);
     // `localhost` is on the test certificate: only the address check can stop this call.
-    expect(await fetchStatus(`https://localhost:${port}/`, transport)).toBe('ERR_QUALYS_ADDRESS_REFUSED');
-    expect(await fetchStatus(`https://127.0.0.1:${port}/`, transport)).toBe('ERR_QUALYS_ADDRESS_REFUSED');
+    expect(await fetchStatus(`https://localhost:${port}/`, transport)).toBe(
+      'ERR_QUALYS_ADDRESS_REFUSED',
+    );
+    expect(await fetchStatus(`https://127.0.0.1:${port}/`, transport)).toBe(
+      'ERR_QUALYS_ADDRESS_REFUSED',
+    );
     expect(connections).toBe(0);
     await transport.egress.destroy();
   });
@@ -88,7 +100,8 @@ describe('the Qualys transport (spec §3, §7)', () => {
   it('connects when the address lies in the allow-list, and keeps connections alive', async () => {
     connections = 0;
     const transport = transportFor(['127.0.0.0/8']);
-    for (let i = 0; i < 5; i++) expect(await fetchStatus(`https://localhost:${port}/`, transport)).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect(await fetchStatus(`https://localhost:${port}/`, transport)).toBe(200);
     expect(await fetchStatus(`https://127.0.0.1:${port}/`, transport)).toBe(200);
     // Six calls, two origins: a connection is reused (at most one extra while the first is handed back).
     expect(connections).toBeLessThanOrEqual(3);

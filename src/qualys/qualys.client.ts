@@ -5,11 +5,25 @@ import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
 import { tokenFromAuthAnswer } from './auth-answer.js';
 import { QUALYS_USER_AGENT } from './qualys-transport.js';
-import { budgetBlock, readLimitHeaders, refusalKind, type LimitHeaders, type RefusalKind } from './limits/limit-headers.js';
+import {
+  budgetBlock,
+  readLimitHeaders,
+  refusalKind,
+  type LimitHeaders,
+  type RefusalKind,
+} from './limits/limit-headers.js';
 import { QualysLimits } from './limits/qualys-limits.js';
 import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
-import { SharedSearchLeftError, type SearchAnswer, type SearchProgress } from './limits/search-sharing.js';
-import { BudgetSpentError, SlotWaitAbortedError, type RequestTurn } from './limits/subscription-scheduler.js';
+import {
+  SharedSearchLeftError,
+  type SearchAnswer,
+  type SearchProgress,
+} from './limits/search-sharing.js';
+import {
+  BudgetSpentError,
+  SlotWaitAbortedError,
+  type RequestTurn,
+} from './limits/subscription-scheduler.js';
 import type { QualysEvent } from './qualys-event.js';
 import {
   connectionError,
@@ -20,7 +34,12 @@ import {
   unexpectedResponse,
 } from './qualys-errors.js';
 import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
-import { classifyStatus, isRetryable, type QualysOperation, type QualysStatusClass } from './qualys-status.js';
+import {
+  classifyStatus,
+  isRetryable,
+  type QualysOperation,
+  type QualysStatusClass,
+} from './qualys-status.js';
 import { retryDelayMs } from './retry-policy.js';
 import { QualysTokenCache, type TokenLookup } from './token-cache.js';
 
@@ -120,9 +139,13 @@ export class QualysClient implements OnApplicationShutdown {
       // call timing out then is the deadline too, whichever timer fired first.
       const late = request.expired || request.remainingMs() <= 0;
       const gaveUp =
-        error instanceof SharedSearchLeftError || (error instanceof RelayError && error.code === ErrorCode.CONNECTION);
+        error instanceof SharedSearchLeftError ||
+        (error instanceof RelayError && error.code === ErrorCode.CONNECTION);
       if (late && gaveUp) {
-        const waiting = error instanceof SharedSearchLeftError ? error.waitingForLimits : progress.waitingForLimits;
+        const waiting =
+          error instanceof SharedSearchLeftError
+            ? error.waitingForLimits
+            : progress.waitingForLimits;
         throw new SearchDeadlineError(waiting);
       }
       // The caller's own signal ended its wait for a shared search: the same
@@ -182,7 +205,12 @@ export class QualysClient implements OnApplicationShutdown {
 
     const cached = await this.limits.sharing.cached(identity, options.pageSize);
     if (cached !== undefined) return onlyObjects(cached);
-    const answer = await this.limits.sharing.share(identity, budget.signal, fetch, budget.remaining());
+    const answer = await this.limits.sharing.share(
+      identity,
+      budget.signal,
+      fetch,
+      budget.remaining(),
+    );
     return eventsOf(answer);
   }
 
@@ -210,14 +238,24 @@ export class QualysClient implements OnApplicationShutdown {
     const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
     for (let token = search.token, refreshed = false; ; refreshed = true) {
       if (refreshed) token = await this.token(context, budget);
-      const { response, statusClass } = await this.callInSlot(context, url, params, token, budget, subscriptionId, turn, progress);
+      const { response, statusClass } = await this.callInSlot(
+        context,
+        url,
+        params,
+        token,
+        budget,
+        subscriptionId,
+        turn,
+        progress,
+      );
       if (statusClass === 'unauthorized' && !refreshed) {
         this.tokens.invalidate(key, token);
         continue;
       }
       const pageSize = Number(params.pageSize);
       if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [] };
-      if (statusClass !== 'success') throw errorForStatus(statusClass, response.status, response.data, context.credentials);
+      if (statusClass !== 'success')
+        throw errorForStatus(statusClass, response.status, response.data, context.credentials);
       return { pageSize, eventsJson: response.data, events: parseEventsArray(response.data) };
     }
   }
@@ -288,7 +326,12 @@ export class QualysClient implements OnApplicationShutdown {
           continue;
         }
         // Spec §9: the budget is spent; no call of this subscription until the window reopens.
-        await this.limits.stores.gate.block(subscriptionId, block.forMs, block.probe, this.probeLeaseMs());
+        await this.limits.stores.gate.block(
+          subscriptionId,
+          block.forMs,
+          block.probe,
+          this.probeLeaseMs(),
+        );
         throw rateLimitReached(block.forMs);
       }
       if (retry >= this.config.retries) return answer;
@@ -313,7 +356,8 @@ export class QualysClient implements OnApplicationShutdown {
       return await this.limits.scheduler.acquire(subscriptionId, turn, budget.signal, front);
     } catch (error) {
       if (error instanceof BudgetSpentError) throw rateLimitReached(error.retryInMs);
-      if (error instanceof SlotWaitAbortedError) throw new RelayError(ErrorCode.CONNECTION, error.message);
+      if (error instanceof SlotWaitAbortedError)
+        throw new RelayError(ErrorCode.CONNECTION, error.message);
       throw error;
     } finally {
       progress.waitingForLimits = false;
@@ -332,8 +376,10 @@ export class QualysClient implements OnApplicationShutdown {
     probe: boolean,
   ): RefusalKind | undefined {
     const { scheduler, stores } = this.limits;
-    if (limits.concurrencyLimit !== undefined) scheduler.learnLimit(subscriptionId, limits.concurrencyLimit);
-    if (limits.remaining !== undefined) this.observer.budgetRemaining(subscriptionId, limits.remaining);
+    if (limits.concurrencyLimit !== undefined)
+      scheduler.learnLimit(subscriptionId, limits.concurrencyLimit);
+    if (limits.remaining !== undefined)
+      this.observer.budgetRemaining(subscriptionId, limits.remaining);
     if (statusClass === 'rate_limited') {
       const kind = refusalKind(limits);
       this.observer.refusal(kind);
@@ -382,7 +428,8 @@ export class QualysClient implements OnApplicationShutdown {
       const wait = retryDelayMs(retry, response.headers);
       const retryable = isRetryable(statusClass) && retry < this.config.retries;
       // A wait that would leave no time for the call itself is not worth it.
-      if (!retryable || wait + 100 >= budget.remaining()) throw errorForStatus(statusClass, response.status, response.data, context.credentials);
+      if (!retryable || wait + 100 >= budget.remaining())
+        throw errorForStatus(statusClass, response.status, response.data, context.credentials);
       await sleep(wait, budget.signal);
     }
   }
@@ -395,7 +442,10 @@ export class QualysClient implements OnApplicationShutdown {
     send: (signal: AbortSignal) => Promise<QualysHttpResponse>,
   ): Promise<Answer> {
     const started = performance.now();
-    const attempt = callSignal(Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())), budget.signal);
+    const attempt = callSignal(
+      Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())),
+      budget.signal,
+    );
     try {
       const response = await send(attempt.signal);
       const statusClass = classifyStatus(operation, response.status);
@@ -403,14 +453,14 @@ export class QualysClient implements OnApplicationShutdown {
       return { response, statusClass };
     } catch (error) {
       const relayError = errorForTransportFailure(error, context.apiUrl);
-      const outcome = relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
+      const outcome =
+        relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
       this.observer.call(operation, outcome, (performance.now() - started) / 1000);
       throw relayError;
     } finally {
       attempt.release();
     }
   }
-
 }
 
 function parseEventsArray(body: string): unknown[] {
@@ -426,7 +476,8 @@ function parseEventsArray(body: string): unknown[] {
 
 function onlyObjects(events: readonly unknown[]): QualysEvent[] {
   return events.filter(
-    (event): event is QualysEvent => typeof event === 'object' && event !== null && !Array.isArray(event),
+    (event): event is QualysEvent =>
+      typeof event === 'object' && event !== null && !Array.isArray(event),
   );
 }
 
@@ -481,7 +532,11 @@ function linkSignals(a: AbortSignal, b?: AbortSignal): { signal: AbortSignal; re
 }
 
 /** `promise`, or the error `onAbort` makes as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort: () => Error,
+): Promise<T> {
   if (signal === undefined) return promise;
   if (signal.aborted) return Promise.reject(onAbort());
   return new Promise<T>((resolve, reject) => {

@@ -20,6 +20,8 @@ describe('retryDelayMs (spec §7)', () => {
   });
 
   it('ignores garbage headers', () => {
-    expect(retryDelayMs(1, { 'x-ratelimit-towait-sec': 'soon', 'retry-after': '-3' }, 0, () => 1)).toBe(500);
+    expect(
+      retryDelayMs(1, { 'x-ratelimit-towait-sec': 'soon', 'retry-after': '-3' }, 0, () => 1),
+    ).toBe(500);
   });
 });

@@ -49,7 +49,11 @@ export class QualysTokenCache {
   }
 
   /** A valid token for `key`, fetching one (once, shared) when needed. */
-  async get(key: string, fetch: TokenFetcher, onLookup?: (kind: TokenLookup) => void): Promise<string> {
+  async get(
+    key: string,
+    fetch: TokenFetcher,
+    onLookup?: (kind: TokenLookup) => void,
+  ): Promise<string> {
     const cached = this.tokens.get(key);
     if (cached && cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > this.now()) {
       onLookup?.('hit');

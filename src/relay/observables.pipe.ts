@@ -39,13 +39,19 @@ export class ObservablesPipe implements PipeTransform<unknown, Observable[]> {
       const dto = Object.assign(new ObservableDto(), { type, value });
       const errors = validateSync(dto, { whitelist: true, stopAtFirstError: true });
       for (const error of errors) {
-        for (const message of Object.values(error.constraints ?? {})) problems.push(`[${index}].${message}`);
+        for (const message of Object.values(error.constraints ?? {}))
+          problems.push(`[${index}].${message}`);
       }
       return { type: dto.type, value: dto.value };
     });
     if (problems.length > 0) {
-      const more = problems.length > MAX_REPORTED_PROBLEMS ? ` (and ${problems.length - MAX_REPORTED_PROBLEMS} more)` : '';
-      throw new InvalidArgumentError(`${problems.slice(0, MAX_REPORTED_PROBLEMS).join('; ')}${more}`);
+      const more =
+        problems.length > MAX_REPORTED_PROBLEMS
+          ? ` (and ${problems.length - MAX_REPORTED_PROBLEMS} more)`
+          : '';
+      throw new InvalidArgumentError(
+        `${problems.slice(0, MAX_REPORTED_PROBLEMS).join('; ')}${more}`,
+      );
     }
     return observables as Observable[];
   }

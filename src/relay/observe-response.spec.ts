@@ -2,7 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import type { ObservationEntities } from '../ctim/ctim.types.js';
 import { buildObserveResponse } from './observe-response.js';
 
-const empty: ObservationEntities = { sightings: [], indicators: [], judgements: [], relationships: [] };
+const empty: ObservationEntities = {
+  sightings: [],
+  indicators: [],
+  judgements: [],
+  relationships: [],
+};
 const withSighting = { ...empty, sightings: [{ id: 's1' }] } as unknown as ObservationEntities;
 const timeout = { type: 'fatal', code: 'connection error', message: 'Unable to connect' } as const;
 

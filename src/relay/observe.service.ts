@@ -8,7 +8,11 @@ import {
 import { RelayError, unexpectedFailure, type RelayErrorItem } from '../common/relay-error.js';
 import type { ObservationEntities } from '../ctim/ctim.types.js';
 import { ObservationMapper } from '../ctim/observation.mapper.js';
-import { QualysClient, SearchDeadlineError, type RelayRequestScope } from '../qualys/qualys.client.js';
+import {
+  QualysClient,
+  SearchDeadlineError,
+  type RelayRequestScope,
+} from '../qualys/qualys.client.js';
 import { deadlineReached, RateLimitReachedError } from '../qualys/qualys-errors.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import { buildSearchFilter } from '../qualys/search-filter.js';
@@ -38,7 +42,10 @@ export class ObserveService {
     private readonly mapper: ObservationMapper,
   ) {}
 
-  async observe(context: RelayContext, observables: readonly Observable[]): Promise<ObserveResponse> {
+  async observe(
+    context: RelayContext,
+    observables: readonly Observable[],
+  ): Promise<ObserveResponse> {
     const request = this.qualys.beginRequest();
     try {
       const now = new Date();
@@ -52,7 +59,10 @@ export class ObserveService {
       if (late.length > 0) {
         const waitingForLimits = late.some((search) => search.waitingForLimits);
         errors.push(
-          deadlineReached(waitingForLimits, { unfinished: late.length, total: unique.length }).toItem(),
+          deadlineReached(waitingForLimits, {
+            unfinished: late.length,
+            total: unique.length,
+          }).toItem(),
         );
       }
       return buildObserveResponse(entities, errors);
@@ -94,7 +104,9 @@ export class ObserveService {
       if (settled.status === 'fulfilled') continue;
       const reason: unknown = settled.reason;
       if (reason instanceof SearchDeadlineError) {
-        outcome.late = { waitingForLimits: (outcome.late?.waitingForLimits ?? false) || reason.waitingForLimits };
+        outcome.late = {
+          waitingForLimits: (outcome.late?.waitingForLimits ?? false) || reason.waitingForLimits,
+        };
       } else {
         outcome.error = this.asRelayError(reason).toItem();
       }

@@ -4,7 +4,11 @@ import type { Observable } from '../common/observable.js';
 import { ObservableDto } from './dto/observable.dto.js';
 import { EmptyListDataDto, TriggerResponseDto } from './dto/responses.dto.js';
 import { ObservablesPipe } from './observables.pipe.js';
-import { OBSERVABLES_REQUEST_EXAMPLES, RESPOND_EXAMPLES, TRIGGER_EXAMPLES } from './dto/api-examples.js';
+import {
+  OBSERVABLES_REQUEST_EXAMPLES,
+  RESPOND_EXAMPLES,
+  TRIGGER_EXAMPLES,
+} from './dto/api-examples.js';
 import { ApiRelayOkResponse, ApiRelayRateLimitResponse } from './dto/api-responses.decorator.js';
 import { RELAY_ROUTES } from './relay-routes.js';
 

@@ -21,7 +21,10 @@ export class WatchdogController {
   @ApiRelayOkResponse(WatchdogResponseDto, WATCHDOG_EXAMPLES)
   watchdog(@Headers('health-check') value: string | undefined): { data: string } {
     if (value === undefined) {
-      throw new RelayError(ErrorCode.HEALTH_CHECK_FAILED, 'Invalid Health-Check request: the Health-Check header is missing');
+      throw new RelayError(
+        ErrorCode.HEALTH_CHECK_FAILED,
+        'Invalid Health-Check request: the Health-Check header is missing',
+      );
     }
     return { data: value };
   }

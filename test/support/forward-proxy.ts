@@ -63,7 +63,9 @@ export async function startForwardProxy(
 }
 
 /** A proxy that answers every CONNECT and request with `status` (a proxy policy refusing Qualys). */
-export async function startRefusingProxy(status: number): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function startRefusingProxy(
+  status: number,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((_request, response) => {
     response.writeHead(status, { Connection: 'close' }).end();

@@ -32,7 +32,10 @@ export async function until(
  * NODE_EXTRA_CA_CERTS, say, must not leak in — and waits until it listens
  * on an ephemeral loopback port.
  */
-export async function spawnRelay(buildDir: string, env: Record<string, string>): Promise<RelayProcess> {
+export async function spawnRelay(
+  buildDir: string,
+  env: Record<string, string>,
+): Promise<RelayProcess> {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: buildDir,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
@@ -50,7 +53,11 @@ export async function spawnRelay(buildDir: string, env: Record<string, string>):
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const listening = () => logs.find((line) => line.msg === 'Qualys IOC relay listening');
-  await until(() => listening() !== undefined || child.exitCode !== null, 'the relay to listen', 30_000);
+  await until(
+    () => listening() !== undefined || child.exitCode !== null,
+    'the relay to listen',
+    30_000,
+  );
   if (listening() === undefined) throw new Error(`the relay exited with ${String(child.exitCode)}`);
   return {
     process: child,

@@ -189,7 +189,8 @@ class Simulator implements QualysSimulator {
     this.index = new EventIndex(settings.events);
     this.random = createPrng(settings.seed);
     this.latencyMs = settings.latencyMs;
-    const handler = (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response);
+    const handler = (request: IncomingMessage, response: ServerResponse) =>
+      this.onRequest(request, response);
     this.server = settings.tls ? createHttpsServer(settings.tls, handler) : createServer(handler);
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);

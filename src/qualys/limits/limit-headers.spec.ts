@@ -15,12 +15,21 @@ describe('Qualys limit headers (spec §9)', () => {
         },
         64,
       ),
-    ).toEqual({ windowSec: 3600, remaining: 17, toWaitSec: 0, concurrencyLimit: 2, concurrencyRunning: 1 });
+    ).toEqual({
+      windowSec: 3600,
+      remaining: 17,
+      toWaitSec: 0,
+      concurrencyLimit: 2,
+      concurrencyRunning: 1,
+    });
   });
 
   it('reads the other spelling of the concurrency headers', () => {
     expect(
-      readLimitHeaders({ 'x-concurrency-limit-limit': '5', 'x-concurrency-limit-running': '5' }, 64),
+      readLimitHeaders(
+        { 'x-concurrency-limit-limit': '5', 'x-concurrency-limit-running': '5' },
+        64,
+      ),
     ).toEqual({ concurrencyLimit: 5, concurrencyRunning: 5 });
   });
 
@@ -40,7 +49,9 @@ describe('Qualys limit headers (spec §9)', () => {
         8,
       ),
     ).toEqual({ concurrencyLimit: 8, windowSec: 60, toWaitSec: 60 });
-    expect(readLimitHeaders({ 'x-ratelimit-towait-sec': '999999' }, 8)).toEqual({ toWaitSec: 3600 });
+    expect(readLimitHeaders({ 'x-ratelimit-towait-sec': '999999' }, 8)).toEqual({
+      toWaitSec: 3600,
+    });
     expect(readLimitHeaders({ 'x-ratelimit-window-sec': '86400' }, 8)).toEqual({ windowSec: 3600 });
   });
 
@@ -60,7 +71,10 @@ describe('Qualys limit headers (spec §9)', () => {
   });
 
   it('tells concurrency refusals from rate refusals and other refusals', () => {
-    const concurrency = readLimitHeaders({ 'x-concurrencylimit-limit': '2', 'x-concurrencylimit-running': '2' }, 8);
+    const concurrency = readLimitHeaders(
+      { 'x-concurrencylimit-limit': '2', 'x-concurrencylimit-running': '2' },
+      8,
+    );
     const rate = readLimitHeaders({ 'x-ratelimit-remaining': '0' }, 8);
     const waited = readLimitHeaders({ 'x-ratelimit-towait-sec': '30' }, 8);
     expect([
@@ -68,7 +82,9 @@ describe('Qualys limit headers (spec §9)', () => {
       refusalKind(rate),
       refusalKind(waited),
       refusalKind({}),
-      refusalKind(readLimitHeaders({ 'x-concurrencylimit-limit': '2', 'x-concurrencylimit-running': '1' }, 8)),
+      refusalKind(
+        readLimitHeaders({ 'x-concurrencylimit-limit': '2', 'x-concurrencylimit-running': '1' }, 8),
+      ),
     ]).toEqual(['concurrency', 'rate', 'rate', 'other', 'other']);
   });
 

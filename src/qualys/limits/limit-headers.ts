@@ -37,17 +37,20 @@ function count(value: unknown): number | undefined {
   return Number(trimmed);
 }
 
-const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
+const clamp = (value: number, min: number, max: number): number =>
+  Math.min(max, Math.max(min, value));
 
 /** Reads both spellings of the concurrency headers (`X-ConcurrencyLimit-*`, `X-Concurrency-Limit-*`). */
 export function readLimitHeaders(headers: HeaderBag, maxConcurrency: number): LimitHeaders {
   const limit =
-    count(header(headers, 'x-concurrencylimit-limit')) ?? count(header(headers, 'x-concurrency-limit-limit'));
+    count(header(headers, 'x-concurrencylimit-limit')) ??
+    count(header(headers, 'x-concurrency-limit-limit'));
   const running =
     count(header(headers, 'x-concurrencylimit-running')) ??
     count(header(headers, 'x-concurrency-limit-running'));
   const window = count(header(headers, 'x-ratelimit-window-sec'));
-  const windowSec = window === undefined || window === 0 ? undefined : Math.min(window, MAX_WINDOW_SEC);
+  const windowSec =
+    window === undefined || window === 0 ? undefined : Math.min(window, MAX_WINDOW_SEC);
   const remaining = count(header(headers, 'x-ratelimit-remaining'));
   const toWait = count(header(headers, 'x-ratelimit-towait-sec'));
   const result: LimitHeaders = {};
@@ -65,7 +68,11 @@ export type RefusalKind = 'concurrency' | 'rate' | 'other';
 /** The kind of a refusal (a `rate_limited` answer, `qualys-status.ts`), from its headers. */
 export function refusalKind(limits: LimitHeaders): RefusalKind {
   const { concurrencyLimit, concurrencyRunning } = limits;
-  if (concurrencyLimit !== undefined && concurrencyRunning !== undefined && concurrencyRunning >= concurrencyLimit) {
+  if (
+    concurrencyLimit !== undefined &&
+    concurrencyRunning !== undefined &&
+    concurrencyRunning >= concurrencyLimit
+  ) {
     return 'concurrency';
   }
   if (limits.toWaitSec !== undefined || limits.remaining === 0) return 'rate';

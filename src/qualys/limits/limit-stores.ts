@@ -84,5 +84,10 @@ export interface InflightStore {
    * Resolves when the owner of the search finished, after `maxWaitMs`, or
    * when `signal` aborts. Never rejects.
    */
-  finished(credentialsId: string, searchKey: string, maxWaitMs: number, signal?: AbortSignal): Promise<void>;
+  finished(
+    credentialsId: string,
+    searchKey: string,
+    maxWaitMs: number,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }

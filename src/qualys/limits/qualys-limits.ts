@@ -27,7 +27,10 @@ export class QualysLimits {
   readonly scheduler: SubscriptionScheduler;
   readonly sharing: SearchSharing;
   /** Subscription and credential ids per request context: HMACs are computed once per request. */
-  private readonly contextIds = new WeakMap<RelayContext, { subscriptionId: string; credentialsId: string }>();
+  private readonly contextIds = new WeakMap<
+    RelayContext,
+    { subscriptionId: string; credentialsId: string }
+  >();
 
   constructor(
     readonly stores: LimitStores,
@@ -67,7 +70,12 @@ export class QualysLimits {
       identity: {
         credentialsId: ids.credentialsId,
         searchId: this.stores.keys.searchId(search.filter, search.active, FIRST_PAGE),
-        searchKey: this.stores.keys.searchKey(search.filter, search.active, search.pageSize, FIRST_PAGE),
+        searchKey: this.stores.keys.searchKey(
+          search.filter,
+          search.active,
+          search.pageSize,
+          FIRST_PAGE,
+        ),
       },
     };
   }

@@ -23,8 +23,11 @@ const answer = (pageSize: number, events: unknown[]): SearchAnswer => ({
 
 function sharing(ttlMs = 60_000) {
   const lookups: CacheLookup[] = [];
-  const shared = new SearchSharing(new MemoryResults(1024 * 1024), new MemoryInflight(), ttlMs, (result) =>
-    lookups.push(result),
+  const shared = new SearchSharing(
+    new MemoryResults(1024 * 1024),
+    new MemoryInflight(),
+    ttlMs,
+    (result) => lookups.push(result),
   );
   return { shared, lookups };
 }
@@ -88,10 +91,20 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
 
   it('serves a smaller page from a larger one, and a larger page only from a complete answer', async () => {
     const { shared } = sharing();
-    await shared.share(identity(), undefined, () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }])), 5000);
+    await shared.share(
+      identity(),
+      undefined,
+      () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }])),
+      5000,
+    );
     expect(await shared.cached(identity(), 1)).toEqual([{ id: 'a' }]);
     expect(await shared.cached(identity(), 5)).toBeUndefined(); // a full page of 2: there may be more
-    await shared.share(identity('k5'), undefined, () => Promise.resolve(answer(5, [{ id: 'a' }])), 5000);
+    await shared.share(
+      identity('k5'),
+      undefined,
+      () => Promise.resolve(answer(5, [{ id: 'a' }])),
+      5000,
+    );
     expect(await shared.cached(identity(), 100)).toEqual([{ id: 'a' }]); // 1 of 5: that is all there is
   });
 

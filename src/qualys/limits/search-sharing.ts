@@ -96,10 +96,12 @@ export class SearchSharing {
       const controller = new AbortController();
       const progress: SearchProgress = { waitingForLimits: false };
       const created: Shared = {
-        promise: this.fetchOnce(identity, controller.signal, progress, fetch, budgetMs).finally(() => {
-          created.settled = true;
-          this.inflight.delete(key);
-        }),
+        promise: this.fetchOnce(identity, controller.signal, progress, fetch, budgetMs).finally(
+          () => {
+            created.settled = true;
+            this.inflight.delete(key);
+          },
+        ),
         controller,
         progress,
         joiners: 0,
@@ -122,7 +124,8 @@ export class SearchSharing {
     budgetMs: number,
   ): Promise<SearchAnswer> {
     const { credentialsId, searchKey } = identity;
-    const owner = !this.cacheEnabled || (await this.replicas.claim(credentialsId, searchKey, budgetMs));
+    const owner =
+      !this.cacheEnabled || (await this.replicas.claim(credentialsId, searchKey, budgetMs));
     if (!owner) {
       // Another replica's call may itself be waiting for a slot or the budget.
       progress.waitingForLimits = true;
@@ -136,7 +139,12 @@ export class SearchSharing {
       const answer = await fetch(signal, progress);
       if (this.cacheEnabled) {
         const { pageSize, eventsJson } = answer;
-        await this.results.set(credentialsId, identity.searchId, { pageSize, eventsJson }, this.ttlMs);
+        await this.results.set(
+          credentialsId,
+          identity.searchId,
+          { pageSize, eventsJson },
+          this.ttlMs,
+        );
       }
       return answer;
     } finally {

@@ -35,7 +35,10 @@ describe('SubscriptionScheduler (spec §9)', () => {
   let scheduler: SubscriptionScheduler;
   afterEach(() => scheduler.close());
 
-  const create = (options: Partial<{ globalCap: number; defaultLimit: number }> = {}, gate: SubscriptionGate = new MemoryGate()) => {
+  const create = (
+    options: Partial<{ globalCap: number; defaultLimit: number }> = {},
+    gate: SubscriptionGate = new MemoryGate(),
+  ) => {
     scheduler = new SubscriptionScheduler(gate, {
       globalCap: options.globalCap ?? 64,
       defaultLimit: options.defaultLimit ?? 2,

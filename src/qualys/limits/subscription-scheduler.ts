@@ -241,7 +241,10 @@ export class SubscriptionScheduler {
   refusedForConcurrency(subscriptionId: string): void {
     const subscription = this.subscriptions.get(subscriptionId);
     if (subscription === undefined) return;
-    const pause = Math.min(MAX_REFUSAL_PAUSE_MS, REFUSAL_PAUSE_MS * 2 ** subscription.consecutiveRefusals);
+    const pause = Math.min(
+      MAX_REFUSAL_PAUSE_MS,
+      REFUSAL_PAUSE_MS * 2 ** subscription.consecutiveRefusals,
+    );
     subscription.consecutiveRefusals++;
     subscription.pausedUntil = this.now() + Math.round(pause * (0.5 + this.random() / 2));
   }
@@ -377,7 +380,12 @@ export class SubscriptionScheduler {
       .finally(() => this.pump());
   }
 
-  private grant(subscription: Subscription, ticket: Ticket, lease: SlotLease | undefined, probe: boolean): void {
+  private grant(
+    subscription: Subscription,
+    ticket: Ticket,
+    lease: SlotLease | undefined,
+    probe: boolean,
+  ): void {
     let released = false;
     const release = (): void => {
       if (released) return;

@@ -1,5 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsNotEmpty, IsString, ValidateBy, type ValidationOptions } from 'class-validator';
+import {
+  IsDefined,
+  IsNotEmpty,
+  IsString,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
 
 /** A UTF-16 surrogate without its pair: with the `u` flag, paired ones are one code point. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -24,7 +30,11 @@ function IsWellFormedString(options: ValidationOptions): PropertyDecorator {
  * validation and the OpenAPI schema, so the docs cannot drift from the rules.
  */
 export class ObservableDto {
-  @ApiProperty({ description: 'Observable type (md5, sha256, file_name, file_path, ip, domain, mutex; others are skipped)', example: 'sha256' })
+  @ApiProperty({
+    description:
+      'Observable type (md5, sha256, file_name, file_path, ip, domain, mutex; others are skipped)',
+    example: 'sha256',
+  })
   // class-validator runs these bottom-up; with stopAtFirstError the first
   // failing rule names the problem.
   @IsWellFormedString({ message: 'type must be well-formed Unicode (no lone surrogates)' })
@@ -33,7 +43,10 @@ export class ObservableDto {
   @IsDefined({ message: 'type is required' })
   type!: string;
 
-  @ApiProperty({ description: 'Observable value', example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' })
+  @ApiProperty({
+    description: 'Observable value',
+    example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  })
   @IsWellFormedString({ message: 'value must be well-formed Unicode (no lone surrogates)' })
   @IsNotEmpty({ message: 'value must not be empty' })
   @IsString({ message: 'value must be a string' })

@@ -13,7 +13,8 @@ export class ErrorItemDto {
     description: 'Machine-readable error code',
   })
   code!: string;
-  @ApiProperty({ example: 'Authorization failed: Authorization header is missing' }) message!: string;
+  @ApiProperty({ example: 'Authorization failed: Authorization header is missing' })
+  message!: string;
 }
 
 export class ErrorEnvelopeDto {
@@ -40,9 +41,18 @@ export class ObserveDataDto {
           count: 1,
           sensor: 'endpoint',
           severity: 'High',
-          observables: [{ type: 'sha256', value: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }],
-          observed_time: { start_time: '2024-05-14T09:12:44.000Z', end_time: '2024-05-14T09:12:44.000Z' },
-          description: 'A Qualys IOC event related to "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
+          observables: [
+            {
+              type: 'sha256',
+              value: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+            },
+          ],
+          observed_time: {
+            start_time: '2024-05-14T09:12:44.000Z',
+            end_time: '2024-05-14T09:12:44.000Z',
+          },
+          description:
+            'A Qualys IOC event related to "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
           external_ids: ['evt-1'],
           external_references: [],
           targets: [
@@ -50,7 +60,10 @@ export class ObserveDataDto {
               type: 'endpoint',
               os: 'Microsoft Windows 10 Pro',
               observables: [{ type: 'hostname', value: 'WS-0142' }],
-              observed_time: { start_time: '2024-05-14T09:12:44.000Z', end_time: '2024-05-14T09:12:44.000Z' },
+              observed_time: {
+                start_time: '2024-05-14T09:12:44.000Z',
+                end_time: '2024-05-14T09:12:44.000Z',
+              },
             },
           ],
           relations: [],
@@ -67,15 +80,26 @@ export class ObserveDataDto {
 
 export class ObserveResponseDto {
   @ApiPropertyOptional({ type: ObserveDataDto }) data?: ObserveDataDto;
-  @ApiPropertyOptional({ type: [ErrorItemDto], description: 'Present when some or all observables failed' })
+  @ApiPropertyOptional({
+    type: [ErrorItemDto],
+    description: 'Present when some or all observables failed',
+  })
   errors?: ErrorItemDto[];
 }
 
 export class ReferLinkDto {
-  @ApiProperty({ example: 'ref-qualys-search-sha256-e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }) id!: string;
+  @ApiProperty({
+    example:
+      'ref-qualys-search-sha256-e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  })
+  id!: string;
   @ApiProperty({ example: 'Search for this SHA256' }) title!: string;
   @ApiProperty({ example: 'Check this SHA256 status with Qualys' }) description!: string;
-  @ApiProperty({ example: 'https://qualysguard.qg2.apps.qualys.com/ioc/#/hunting?search=file.hash.sha256%3A%20%22e3b0%22' }) url!: string;
+  @ApiProperty({
+    example:
+      'https://qualysguard.qg2.apps.qualys.com/ioc/#/hunting?search=file.hash.sha256%3A%20%22e3b0%22',
+  })
+  url!: string;
   @ApiProperty({ example: ['Search', 'Qualys'] }) categories!: string[];
 }
 
