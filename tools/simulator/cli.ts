@@ -205,6 +205,28 @@ const defaultIo: CliIo = {
   signals: process,
 };
 
+/**
+ * Resolves with exit code 0 once SIGINT or SIGTERM closed `server` (each
+ * bundled simulator runs until Ctrl-C); rejects if closing fails.
+ */
+export function closeOnSignals(
+  signals: CliIo['signals'],
+  server: { close(): Promise<void> },
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const stop = (): void => {
+      signals.off('SIGINT', stop);
+      signals.off('SIGTERM', stop);
+      server.close().then(
+        () => resolve(0),
+        (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+      );
+    };
+    signals.on('SIGINT', stop);
+    signals.on('SIGTERM', stop);
+  });
+}
+
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<RunningCli> {
   let command: CliCommand;
   try {
@@ -223,18 +245,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     io.err('warning: the simulator is reachable from other hosts and its password is public');
   }
   const simulator = await startQualysSimulator(command.options);
-  const finished = new Promise<number>((resolve, reject) => {
-    const stop = (): void => {
-      io.signals.off('SIGINT', stop);
-      io.signals.off('SIGTERM', stop);
-      simulator.close().then(
-        () => resolve(0),
-        (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
-      );
-    };
-    io.signals.on('SIGINT', stop);
-    io.signals.on('SIGTERM', stop);
-  });
+  const finished = closeOnSignals(io.signals, simulator);
   // One JSON line, so scripts (demo, bench) can wait for it and read the URL.
   io.out(
     JSON.stringify({

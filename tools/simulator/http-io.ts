@@ -70,3 +70,24 @@ export function drainOrClose(response: ServerResponse): Promise<void> {
     response.on('close', done);
   });
 }
+
+/**
+ * Answers a request whose handler failed: nothing when the client already
+ * left (e.g. aborted while sending the body), 413 for an oversized body, else
+ * a logged 500 (or a dropped connection once the headers went out).
+ */
+export function answerFailure(
+  request: IncomingMessage,
+  response: ServerResponse,
+  error: unknown,
+  server: string,
+): void {
+  if (response.destroyed || request.socket.destroyed) return;
+  if (error instanceof BodyTooLargeError) {
+    sendText(response, 413, 'Payload Too Large', { Connection: 'close' });
+    return;
+  }
+  console.error(`${server}: unexpected error`, error);
+  if (response.headersSent) response.destroy();
+  else sendText(response, 500, 'Internal Server Error');
+}

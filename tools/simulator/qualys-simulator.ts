@@ -22,7 +22,7 @@ import {
   type FaultTarget,
 } from './faults.js';
 import {
-  BodyTooLargeError,
+  answerFailure,
   readBody,
   send,
   sendJson,
@@ -285,17 +285,9 @@ class Simulator implements QualysSimulator {
   }
 
   private onRequest(request: IncomingMessage, response: ServerResponse): void {
-    this.handle(request, response).catch((error: unknown) => {
-      // The client left mid-request (e.g. aborted while sending the body): nobody to answer.
-      if (response.destroyed || request.socket.destroyed) return;
-      if (error instanceof BodyTooLargeError) {
-        sendText(response, 413, 'Payload Too Large', { Connection: 'close' });
-        return;
-      }
-      console.error('qualys simulator: unexpected error', error);
-      if (response.headersSent) response.destroy();
-      else sendText(response, 500, 'Internal Server Error');
-    });
+    this.handle(request, response).catch((error: unknown) =>
+      answerFailure(request, response, error, 'qualys simulator'),
+    );
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

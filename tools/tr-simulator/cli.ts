@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isLoopbackHost, type CliIo } from '../simulator/cli.js';
+import { closeOnSignals, isLoopbackHost, type CliIo } from '../simulator/cli.js';
 import {
   startTrSimulator,
   TR_SIMULATOR_CLIENT_ID,
@@ -108,18 +108,7 @@ export async function runTrCli(
     return { simulator: undefined, finished: Promise.resolve(0) };
   }
   const simulator = await startTrSimulator(command);
-  const finished = new Promise<number>((resolve, reject) => {
-    const stop = (): void => {
-      io.signals.off('SIGINT', stop);
-      io.signals.off('SIGTERM', stop);
-      simulator.close().then(
-        () => resolve(0),
-        (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
-      );
-    };
-    io.signals.on('SIGINT', stop);
-    io.signals.on('SIGTERM', stop);
-  });
+  const finished = closeOnSignals(io.signals, simulator);
   for (const line of [
     `Threat Response API simulator: ${simulator.url} (Ctrl-C to stop)`,
     'Its demo API client (public credentials, for this simulator only), ready to paste:',

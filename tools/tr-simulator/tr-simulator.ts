@@ -10,13 +10,12 @@ import {
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  BodyTooLargeError,
+  answerFailure,
   readBody,
   send,
   sendJson,
   sendMethodNotAllowed,
   sendNoContent,
-  sendText,
 } from '../simulator/http-io.js';
 import { moduleInstanceProblem, moduleTypeProblem } from './module-validation.js';
 
@@ -212,16 +211,9 @@ class Simulator implements TrSimulator {
   }
 
   private onRequest(request: IncomingMessage, response: ServerResponse): void {
-    this.handle(request, response).catch((error: unknown) => {
-      if (response.destroyed || request.socket.destroyed) return;
-      if (error instanceof BodyTooLargeError) {
-        sendText(response, 413, 'Payload Too Large', { Connection: 'close' });
-        return;
-      }
-      console.error('threat response simulator: unexpected error', error);
-      if (response.headersSent) response.destroy();
-      else sendText(response, 500, 'Internal Server Error');
-    });
+    this.handle(request, response).catch((error: unknown) =>
+      answerFailure(request, response, error, 'threat response simulator'),
+    );
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
