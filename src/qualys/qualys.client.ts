@@ -191,11 +191,12 @@ export class QualysClient implements OnApplicationShutdown {
 
     // Spec §9: token first. A wrong password gets the /auth error, and never
     // another caller's results or a slot.
-    const token = await this.token(context, budget);
+    const tokenKey = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
+    const token = await this.token(context, tokenKey, budget);
     const fetch = (signal: AbortSignal | undefined, shared: SearchProgress) =>
       this.fetchSearch(
         context,
-        { url, params, token },
+        { url, params, token, tokenKey },
         signal ? budget.with(signal) : budget,
         subscriptionId,
         turn,
@@ -215,8 +216,7 @@ export class QualysClient implements OnApplicationShutdown {
   }
 
   /** The caller's token, shared by concurrent searches; a search that gives up stops waiting for it. */
-  private token(context: RelayContext, budget: Budget): Promise<string> {
-    const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
+  private token(context: RelayContext, key: string, budget: Budget): Promise<string> {
     // A token fetch is shared (single flight), so one search giving up must not abort it for the others.
     const fetchToken = () => this.fetchToken(context, budget.unsignalled());
     const onLookup = (result: TokenLookup) => this.observer.tokenLookup(result);
@@ -228,16 +228,16 @@ export class QualysClient implements OnApplicationShutdown {
   /** One search answer from Qualys, with a token refreshed once after a 401 (spec §7). */
   private async fetchSearch(
     context: RelayContext,
-    search: { url: string; params: Record<string, string>; token: string },
+    search: { url: string; params: Record<string, string>; token: string; tokenKey: string },
     budget: Budget,
     subscriptionId: string,
     turn: RequestTurn,
     progress: SearchProgress,
   ): Promise<SearchAnswer> {
     const { url, params } = search;
-    const key = QualysTokenCache.keyOf(context.apiUrl, context.credentials);
+    const key = search.tokenKey;
     for (let token = search.token, refreshed = false; ; refreshed = true) {
-      if (refreshed) token = await this.token(context, budget);
+      if (refreshed) token = await this.token(context, key, budget);
       const { response, statusClass } = await this.callInSlot(
         context,
         url,
