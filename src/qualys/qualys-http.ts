@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
-import type { QualysTransport } from './qualys-transport.js';
+import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
 import { QUALYS_TRANSPORT } from './qualys-transport.module.js';
 
 export interface QualysHttpRequest {
@@ -59,12 +59,12 @@ export const CALL_ABORTED = 'ERR_QUALYS_CALL_ABORTED';
  */
 @Injectable()
 export class QualysHttp {
-  constructor(@Inject(QUALYS_TRANSPORT) private readonly transport: QualysTransport) {}
+  constructor(@Inject(QUALYS_TRANSPORT) private readonly transport: EgressDispatcher) {}
 
   async request(call: QualysHttpRequest): Promise<QualysHttpResponse> {
     const url = new URL(call.url);
     if (call.query !== undefined) url.search = new URLSearchParams(call.query).toString();
-    const { egress } = this.transport;
+    const egress = this.transport;
     if (call.signal.aborted) throw aborted();
     let response: Dispatcher.ResponseData;
     try {

@@ -2,10 +2,11 @@ import { lookup } from 'node:dns';
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { createAddressPolicy } from '../common/address-policy.js';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
-import { createQualysTransport, type QualysTransport } from './qualys-transport.js';
+import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
+import { createQualysTransport } from './qualys-transport.js';
 import { QUALYS_HOST_RESOLVER, vettedLookup, type HostResolver } from './vetted-lookup.js';
 
-/** DI token of the `QualysTransport`. */
+/** DI token of the Qualys transport: the `EgressDispatcher` its calls go through. */
 export const QUALYS_TRANSPORT = Symbol('QUALYS_TRANSPORT');
 
 /** Spec §3: the resolved-address check of direct Qualys connections. */
@@ -22,10 +23,10 @@ function connectGuard(config: RelayConfig, resolve: HostResolver) {
 
 /** Closes the pools once the graceful drain is over (health/graceful-shutdown.ts). */
 class TransportCloser implements OnApplicationShutdown {
-  constructor(@Inject(QUALYS_TRANSPORT) private readonly transport: QualysTransport) {}
+  constructor(@Inject(QUALYS_TRANSPORT) private readonly transport: EgressDispatcher) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.transport.egress.close();
+    await this.transport.close();
   }
 }
 
@@ -41,7 +42,7 @@ class TransportCloser implements OnApplicationShutdown {
     {
       provide: QUALYS_TRANSPORT,
       inject: [RELAY_CONFIG, QUALYS_HOST_RESOLVER],
-      useFactory: (config: RelayConfig, resolve: HostResolver): QualysTransport =>
+      useFactory: (config: RelayConfig, resolve: HostResolver): EgressDispatcher =>
         createQualysTransport(
           config.egress,
           config.qualys.concurrency,

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createAddressPolicy } from '../common/address-policy.js';
-import { createQualysTransport, type QualysTransport } from './qualys-transport.js';
+import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
+import { createQualysTransport } from './qualys-transport.js';
 import { BODY_TOO_LARGE, QualysHttp, QualysTransportError } from './qualys-http.js';
 import { vettedLookup, type HostResolver } from './vetted-lookup.js';
 
@@ -14,7 +15,7 @@ const TLS_DIR = new URL('../../test/fixtures/tls/', import.meta.url);
 const toLoopback: HostResolver = (_hostname, _options, callback) =>
   callback(null, [{ address: '127.0.0.1', family: 4 }]);
 
-function transportFor(allowlist: string[]): QualysTransport {
+function transportFor(allowlist: string[]): EgressDispatcher {
   const policy = createAddressPolicy({ allowlist, allowAll: false });
   return createQualysTransport({ noProxy: [] }, 4, {
     lookup: vettedLookup(toLoopback, policy),
@@ -23,7 +24,7 @@ function transportFor(allowlist: string[]): QualysTransport {
 }
 
 /** One GET through the transport's QualysHttp. */
-function get(transport: QualysTransport, url: string, maxBytes = 1024 * 1024) {
+function get(transport: EgressDispatcher, url: string, maxBytes = 1024 * 1024) {
   return new QualysHttp(transport).request({
     method: 'GET',
     url,
@@ -34,7 +35,7 @@ function get(transport: QualysTransport, url: string, maxBytes = 1024 * 1024) {
 }
 
 /** Status code, or the error code when no answer came. */
-async function fetchStatus(url: string, transport: QualysTransport): Promise<number | string> {
+async function fetchStatus(url: string, transport: EgressDispatcher): Promise<number | string> {
   try {
     return (await get(transport, url)).status;
   } catch (error) {
@@ -94,7 +95,7 @@ describe('the Qualys transport (spec §3, §7)', () => {
       'ERR_QUALYS_ADDRESS_REFUSED',
     );
     expect(connections).toBe(0);
-    await transport.egress.destroy();
+    await transport.destroy();
   });
 
   it('connects when the address lies in the allow-list, and keeps connections alive', async () => {
@@ -105,7 +106,7 @@ describe('the Qualys transport (spec §3, §7)', () => {
     expect(await fetchStatus(`https://127.0.0.1:${port}/`, transport)).toBe(200);
     // Six calls, two origins: a connection is reused (at most one extra while the first is handed back).
     expect(connections).toBeLessThanOrEqual(3);
-    await transport.egress.destroy();
+    await transport.destroy();
   });
 
   it('decodes gzip answers, error answers too, and caps the decoded size', async () => {
@@ -119,6 +120,6 @@ describe('the Qualys transport (spec §3, §7)', () => {
     await expect(get(transport, `https://localhost:${port}/gzip`, 10_000)).rejects.toMatchObject({
       code: BODY_TOO_LARGE,
     });
-    await transport.egress.destroy();
+    await transport.destroy();
   });
 });

@@ -18,12 +18,6 @@ export interface ConnectGuard {
   onRefused?: RefusalListener;
 }
 
-/** The Qualys transport: the egress routing (spec §11) requests go through. */
-export interface QualysTransport {
-  /** Routes each request direct or through the egress proxy; says which proxy, for error messages. */
-  egress: EgressDispatcher;
-}
-
 /** Longest a TCP/TLS connection may take to open; every call also has its own budget. */
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -38,7 +32,7 @@ export function createQualysTransport(
   egress: EgressSettings,
   connections: number,
   guard: ConnectGuard,
-): QualysTransport {
+): EgressDispatcher {
   const connect = buildConnector({ lookup: guard.lookup, timeout: CONNECT_TIMEOUT_MS });
   const directConnect: buildConnector.connector = (options, callback) => {
     // Sockets skip `lookup` for IP literals: those are vetted here.
@@ -59,5 +53,5 @@ export function createQualysTransport(
     },
     directConnect,
   });
-  return { egress: dispatcher };
+  return dispatcher;
 }
