@@ -278,7 +278,7 @@ describe('SightingMapper', () => {
           { ipAddress: '2001:db8::7' },
         ],
       };
-      expect(endpoint({ ...fileEvent(), asset } as QualysEvent)).toEqual([
+      expect(endpoint({ ...fileEvent(), asset })).toEqual([
         {
           type: 'endpoint',
           observables: [
@@ -297,7 +297,7 @@ describe('SightingMapper', () => {
         macAddress: `02:00:00:00:00:${(i % 256).toString(16).padStart(2, '0')}`,
       }));
       const asset = { netBiosName: 'BIG-HOST', interfaces };
-      const [target] = endpoint({ ...fileEvent(), asset } as QualysEvent);
+      const [target] = endpoint({ ...fileEvent(), asset });
       expect(target.observables).toHaveLength(64);
       expect(target.observables.slice(0, 3)).toEqual([
         { type: 'hostname', value: 'BIG-HOST' },
