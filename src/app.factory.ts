@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
+import { applyHttpServerTimeouts } from './common/http-server-timeouts.js';
 import type { RelayConfig } from './config/relay-config.js';
 import { GracefulShutdown } from './health/graceful-shutdown.js';
 import { createHttpLogger, createRelayLogger } from './observability/logger.js';
@@ -61,7 +62,8 @@ export function nestApplicationOptions(options: CreateAppOptions): NestApplicati
 
 /**
  * Mounts the Express-level pieces on an application built from
- * `AppModule.register(config, { logger })`, in order: request logging and
+ * `AppModule.register(config, { logger })`, after the HTTP server's
+ * timeouts, in order: request logging and
  * metrics first (so every request is seen, Swagger's too), shutdown
  * tracking, security headers, the body parser, then the API docs. Separate
  * from `createApp` so an application whose providers were overridden
@@ -75,6 +77,8 @@ export function mountPipeline(
 ): NestExpressApplication {
   if (options.logger !== false) app.useLogger(app.get(PinoNestLogger));
 
+  // Spec §15: a slow client cannot hold a connection for minutes.
+  applyHttpServerTimeouts(app.getHttpServer());
   app.set('x-powered-by', false);
   // Client IPs (rate limit key, logs) come from X-Forwarded-For only through trusted proxies.
   app.set('trust proxy', config.trustProxyHops);

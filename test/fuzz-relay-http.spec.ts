@@ -515,7 +515,7 @@ function expectedAnswer(c: Case, bytes: Buffer | undefined): Expected {
   if ('error' in read) return { status: 200, body: read.error };
   const routeKey = `${c.route.method} ${c.route.path}`;
   if (!RELAY_ROUTES.some((r) => `${r.method} ${r.path}` === routeKey)) {
-    return { status: 404, body: envelope('not found', `Route ${routeKey} not found`) };
+    return { status: 404, body: envelope('not found', 'Route not found') };
   }
   if (routeKey === 'POST /version') return { status: 200, body: { version: RELAY_VERSION } };
   if (routeKey === 'GET /watchdog') {

@@ -135,14 +135,13 @@ describe('relay endpoints (spec §2, §6)', () => {
       });
   });
 
-  it('answers an unknown route with a 404 envelope', async () => {
+  it('answers an unknown route with a 404 envelope that does not echo the path', async () => {
     await post('/observe/nothing')
       .send([])
-      .expect(404, {
-        errors: [
-          { type: 'fatal', code: 'not found', message: 'Route POST /observe/nothing not found' },
-        ],
-      });
+      .expect(404, { errors: [{ type: 'fatal', code: 'not found', message: 'Route not found' }] });
+    await request(relay.url)
+      .get(`/<script>alert(1)</script>`)
+      .expect(404, { errors: [{ type: 'fatal', code: 'not found', message: 'Route not found' }] });
   });
 
   describe('request body validation (spec §2)', () => {

@@ -65,7 +65,7 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
     expect(run(new NotFoundException())).toEqual({
       status: 404,
       body: {
-        errors: [{ type: 'fatal', code: 'not found', message: 'Route POST /nowhere not found' }],
+        errors: [{ type: 'fatal', code: 'not found', message: 'Route not found' }],
       },
     });
   });
@@ -75,7 +75,7 @@ describe('RelayExceptionFilter (spec §7, house style 6)', () => {
     expect(run(new BadRequestException(cause.message, { cause }))).toEqual({
       status: 404,
       body: {
-        errors: [{ type: 'fatal', code: 'not found', message: 'Route POST /nowhere not found' }],
+        errors: [{ type: 'fatal', code: 'not found', message: 'Route not found' }],
       },
     });
   });

@@ -10,6 +10,9 @@ import {
 import type { Request, Response } from 'express';
 import { ErrorCode, InvalidArgumentError, RelayError, unexpectedFailure } from './relay-error.js';
 
+/** Spec §7: the message of an unknown route. */
+const ROUTE_NOT_FOUND = 'Route not found';
+
 /** Errors raised by body-parser before a route runs carry these fields. */
 interface BodyParserError {
   type?: string;
@@ -63,17 +66,15 @@ export class RelayExceptionFilter implements ExceptionFilter {
     if (exception instanceof RelayError) return { status: HttpStatus.OK, error: exception };
 
     // A path that does not decode (`/%E0%A4%A`) names no route either; Nest
-    // reports it as a 400 caused by the router's URIError.
+    // reports it as a 400 caused by the router's URIError. Spec §15: the
+    // answer never echoes the path.
     if (
       exception instanceof NotFoundException ||
       (exception instanceof HttpException && exception.cause instanceof URIError)
     ) {
       return {
         status: HttpStatus.NOT_FOUND,
-        error: new RelayError(
-          ErrorCode.NOT_FOUND,
-          `Route ${request.method} ${request.path} not found`,
-        ),
+        error: new RelayError(ErrorCode.NOT_FOUND, ROUTE_NOT_FOUND),
       };
     }
 

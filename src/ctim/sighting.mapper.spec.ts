@@ -264,6 +264,50 @@ describe('SightingMapper', () => {
     });
   });
 
+  describe('typed targets (spec §15: what the relay emits is what it says it is)', () => {
+    const endpoint = (event: QualysEvent) => map(event, ctx(SHA256_OBSERVABLE)).targets;
+    const at = { start_time: '2024-05-14T09:12:44.000Z', end_time: '2024-05-14T09:12:44.000Z' };
+
+    it('leaves out values invalid for their type and keeps their valid siblings', () => {
+      const asset = {
+        netBiosName: '<b>host</b>',
+        interfaces: [
+          { ipAddress: 'javascript:alert(1)', macAddress: '\u202e' },
+          { ipAddress: '10.0.0.2', macAddress: '00-15-5D-0A-21-9F' },
+          { ipAddress: 'fe80::1%eth0', macAddress: '00:15:5d:0a:21' },
+          { ipAddress: '2001:db8::7' },
+        ],
+      };
+      expect(endpoint({ ...fileEvent(), asset })).toEqual([
+        {
+          type: 'endpoint',
+          observables: [
+            { type: 'ip', value: '10.0.0.2' },
+            { type: 'mac_address', value: '00-15-5D-0A-21-9F' },
+            { type: 'ip', value: '2001:db8::7' },
+          ],
+          observed_time: at,
+        },
+      ]);
+    });
+
+    it('carries at most 64 observables: the hostname, then interfaces in order', () => {
+      const interfaces = Array.from({ length: 100 }, (_, i) => ({
+        ipAddress: `10.0.${Math.floor(i / 256)}.${i % 256}`,
+        macAddress: `02:00:00:00:00:${(i % 256).toString(16).padStart(2, '0')}`,
+      }));
+      const asset = { netBiosName: 'BIG-HOST', interfaces };
+      const [target] = endpoint({ ...fileEvent(), asset });
+      expect(target.observables).toHaveLength(64);
+      expect(target.observables.slice(0, 3)).toEqual([
+        { type: 'hostname', value: 'BIG-HOST' },
+        { type: 'ip', value: '10.0.0.0' },
+        { type: 'mac_address', value: '02:00:00:00:00:00' },
+      ]);
+      expect(target.observables[63]).toEqual({ type: 'ip', value: '10.0.0.31' });
+    });
+  });
+
   describe('observed_time (spec §5: UTC ISO-8601 with milliseconds and Z)', () => {
     it.each([
       ['2024-05-14T09:12:44.000+0000', '2024-05-14T09:12:44.000Z'],
@@ -315,6 +359,23 @@ describe('SightingMapper', () => {
       const noIp = { ...networkEvent(), network: { remoteDns: 'cdn.example.org' } };
       expect(relationsOf(noIp)).toEqual([
         relation('Connected_To', ['file_name', 'beacon.exe'], ['domain', 'cdn.example.org']),
+      ]);
+    });
+
+    it('needs both ends valid for their types (spec §15)', () => {
+      const event = {
+        ...networkEvent(),
+        process: { processName: 'p'.repeat(1025) },
+        network: { remoteIP: 'not-an-ip', remoteDns: 'cdn.example.org' },
+      };
+      expect(relationsOf(event)).toEqual([]);
+      const file = {
+        ...fileEvent(),
+        file: { fileName: 'invoice.exe', fullPath: 'C:\\x\\invoice.exe', sha256: 'zz', md5: MD5 },
+      };
+      expect(relationsOf(file)).toEqual([
+        relation('File_Name_Of', ['file_name', 'invoice.exe'], ['md5', MD5]),
+        relation('File_Path_Of', ['file_path', 'C:\\x\\invoice.exe'], ['md5', MD5]),
       ]);
     });
 

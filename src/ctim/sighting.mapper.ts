@@ -17,15 +17,19 @@ import {
 } from './ctim.types.js';
 import { readField, readObjectList, readString } from './event-fields.js';
 import type { MappingContext } from './mapping-context.js';
+import { isValidObservableValue, type EmittedObservableType } from './observable-values.js';
 import { normaliseQualysTime } from './qualys-time.js';
 import { normaliseScore, severityOfScore } from './tables.js';
 import { randomTransientId } from './transient-id.js';
 
-/** One row of the spec §5 relations table: `[type, block, field]` for each side. */
+/** Where one side of a relation comes from: its type, then the event's block and field. */
+type RelationEnd = readonly [type: EmittedObservableType, block: string, field: string];
+
+/** One row of the spec §5 relations table. */
 interface RelationRule {
-  readonly source: readonly [type: string, block: string, field: string];
+  readonly source: RelationEnd;
   readonly relation: string;
-  readonly related: readonly [type: string, block: string, field: string];
+  readonly related: RelationEnd;
 }
 
 /** Spec §5 relations table, in the table's order (the output keeps it). */
@@ -73,6 +77,9 @@ const RELATION_ORIGIN = CTIM_SOURCE;
 /** Spec §5 `sensor` and `targets[].type`. */
 const ENDPOINT = 'endpoint';
 
+/** Spec §15: a sighting's target carries at most this many observables. */
+const MAX_TARGET_OBSERVABLES = 64;
+
 @Injectable()
 export class SightingMapper {
   map(event: QualysEvent, ctx: MappingContext): Sighting {
@@ -113,23 +120,24 @@ function instant(time: string): ObservedTime {
   return { start_time: time, end_time: time };
 }
 
-/** Spec §5 `targets`: the one endpoint the event happened on. */
+/**
+ * Spec §5 `targets`: the one endpoint the event happened on, with its
+ * hostname, then each interface's IP and MAC address. Spec §15: only values
+ * valid for their type, at most `MAX_TARGET_OBSERVABLES` of them.
+ */
 function targetOf(event: QualysEvent, time: string): Target {
   const asset = readField(event, 'asset');
   const observables: Observable[] = [];
-  const hostname = readString(asset, 'netBiosName');
-  if (hostname !== undefined) {
-    observables.push(ctimObservable('hostname', hostname));
-  }
+  const add = (type: EmittedObservableType, value: string | undefined): void => {
+    if (observables.length >= MAX_TARGET_OBSERVABLES) return;
+    const observable = typedObservable(type, value);
+    if (observable !== undefined) observables.push(observable);
+  };
+  add('hostname', readString(asset, 'netBiosName'));
   for (const iface of readObjectList(asset, 'interfaces')) {
-    const ip = readString(iface, 'ipAddress');
-    if (ip !== undefined) {
-      observables.push(ctimObservable('ip', ip));
-    }
-    const mac = readString(iface, 'macAddress');
-    if (mac !== undefined) {
-      observables.push(ctimObservable('mac_address', mac));
-    }
+    if (observables.length >= MAX_TARGET_OBSERVABLES) break;
+    add('ip', readString(iface, 'ipAddress'));
+    add('mac_address', readString(iface, 'macAddress'));
   }
   const target: Target = {
     type: ENDPOINT,
@@ -143,22 +151,39 @@ function targetOf(event: QualysEvent, time: string): Target {
   return target;
 }
 
-/** Spec §5 `relations`: each rule that finds both of its values. */
+/** Spec §5 `relations`: each rule that finds both of its values, valid for their types (§15). */
 function relationsOf(event: QualysEvent): ObservedRelation[] {
   const relations: ObservedRelation[] = [];
   for (const { source, relation, related } of RELATION_RULES) {
-    const sourceValue = readString(readField(event, source[1]), source[2]);
-    const relatedValue = readString(readField(event, related[1]), related[2]);
-    if (sourceValue !== undefined && relatedValue !== undefined) {
+    const sourceObservable = relationEnd(event, source);
+    const relatedObservable = relationEnd(event, related);
+    if (sourceObservable !== undefined && relatedObservable !== undefined) {
       relations.push({
         origin: RELATION_ORIGIN,
         relation,
-        source: ctimObservable(source[0], sourceValue),
-        related: ctimObservable(related[0], relatedValue),
+        source: sourceObservable,
+        related: relatedObservable,
       });
     }
   }
   return relations;
+}
+
+function relationEnd(
+  event: QualysEvent,
+  [type, block, field]: RelationEnd,
+): Observable | undefined {
+  return typedObservable(type, readString(readField(event, block), field));
+}
+
+/** The observable of `type` for `value`, when there is one and it is valid for the type. */
+function typedObservable(
+  type: EmittedObservableType,
+  value: string | undefined,
+): Observable | undefined {
+  return value !== undefined && isValidObservableValue(type, value)
+    ? ctimObservable(type, value)
+    : undefined;
 }
 
 /** Spec §5 `data`: one-column `Active` table, `"True"` for the active search. */

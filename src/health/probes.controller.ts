@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -13,6 +14,7 @@ import {
 } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator.js';
 import { SkipRateLimit } from '../rate-limit/skip-rate-limit.decorator.js';
+import { notReady, READY, type ReadinessAnswer } from './readiness-answer.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
 
 /**
@@ -29,29 +31,13 @@ const LIVE_OK = {
   details: { process: { status: 'up' } },
 };
 
-const READY_DETAILS = {
-  config: { status: 'up', authMode: 'secret' },
-  event_loop: { status: 'up', p99DelayMs: 3, maxDelayMs: 1000 },
-  heap: { status: 'up', usedMb: 64, maxUsedMb: 3730 },
-};
-const READY_OK = {
-  status: 'ok',
-  info: { ...READY_DETAILS, lifecycle: { status: 'up' } },
-  error: {},
-  details: { ...READY_DETAILS, lifecycle: { status: 'up' } },
-};
-const SHUTTING_DOWN = { lifecycle: { status: 'down', message: 'Shutting down' } };
-const READY_SHUTTING_DOWN = {
-  status: 'shutting_down',
-  info: READY_DETAILS,
-  error: SHUTTING_DOWN,
-  details: { ...READY_DETAILS, ...SHUTTING_DOWN },
-};
+const NOT_READY: ReadinessAnswer = { status: 'error', failing: ['heap'] };
 
 /**
  * Kubernetes probes (house style 13): public, never rate limited, never a
- * Qualys call. A failing check answers 503 with Terminus's report, which the
- * exception filter passes through unchanged.
+ * Qualys call. Readiness answers its own 503; liveness fails only while
+ * Terminus shuts down, with Terminus's report, which the exception filter
+ * passes through unchanged.
  */
 @ApiTags('operations')
 @Public()
@@ -73,7 +59,11 @@ export class ProbesController {
     return this.health.check([() => this.indicators.check('process').up()]);
   }
 
-  /** Readiness: local state only — configuration, event loop, heap, not shutting down. */
+  /**
+   * Readiness: local state only — configuration, event loop, heap, not
+   * shutting down. Answers ready or the names of the failing checks (spec
+   * §15); Terminus logs a failing check with its figures.
+   */
   @Get('ready')
   @HealthCheck(NO_SWAGGER_REQUIRE)
   @ApiOperation({
@@ -81,17 +71,24 @@ export class ProbesController {
     summary:
       'Readiness probe: configuration loaded, event loop and heap under thresholds, not shutting down',
   })
-  @ApiOkResponse({ description: 'Ready: Terminus report', example: READY_OK })
+  @ApiOkResponse({ description: 'Ready', example: READY })
   @ApiServiceUnavailableResponse({
-    description: 'Not ready (or shutting down): Terminus report',
-    example: READY_SHUTTING_DOWN,
+    description: 'Not ready (or shutting down): the names of the failing checks',
+    example: NOT_READY,
   })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.readiness.configLoaded(),
-      () => this.readiness.eventLoopDelay(),
-      () => this.readiness.heap(),
-      () => this.readiness.lifecycle(),
-    ]);
+  async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessAnswer> {
+    try {
+      await this.health.check([
+        () => this.readiness.configLoaded(),
+        () => this.readiness.eventLoopDelay(),
+        () => this.readiness.heap(),
+        () => this.readiness.lifecycle(),
+      ]);
+      return READY;
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return notReady(error.getResponse() as HealthCheckResult);
+    }
   }
 }

@@ -10,7 +10,14 @@ import {
 } from 'pino';
 import { pinoHttp, type HttpLogger, type Options as PinoHttpOptions } from 'pino-http';
 import { RELAY_VERSION } from '../common/version.js';
-import { REDACT_PATHS, REDACTED, scrubString, scrubValue, serializeError } from './redaction.js';
+import {
+  REDACT_PATHS,
+  REDACTED,
+  loggedPath,
+  scrubString,
+  scrubValue,
+  serializeError,
+} from './redaction.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { isProbeOrScrape, routeLabel } from './route-label.js';
 
@@ -23,9 +30,9 @@ function serializeResponse(response: ServerResponse): object {
   return { statusCode: response.statusCode };
 }
 
-/** The path without the query string: a query may carry anything. */
+/** The path without the query string (a query may carry anything), bounded and scrubbed. */
 function pathOf(url: string | undefined): string | undefined {
-  return url === undefined ? undefined : scrubString(url.split('?', 1)[0] ?? '');
+  return url === undefined ? undefined : loggedPath(url.split('?', 1)[0] ?? '');
 }
 
 /**

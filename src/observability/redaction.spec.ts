@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { REDACT_PATHS, scrubString, scrubValue, serializeError } from './redaction.js';
+import {
+  MAX_LOGGED_PATH_BYTES,
+  REDACT_PATHS,
+  loggedPath,
+  scrubString,
+  scrubValue,
+  serializeError,
+} from './redaction.js';
 
 const JWT =
   'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoicmVsYXktZGVtbyIsInBhc3MiOiJzZWNyZXQifQ.c2lnbmF0dXJlLXBhcnQtaGVyZQ';
@@ -16,6 +23,36 @@ describe('scrubString', () => {
     ['nothing secret here', 'nothing secret here'],
   ])('scrubs %j', (input, expected) => {
     expect(scrubString(input)).toBe(expected);
+  });
+});
+
+describe('scrubString on hostile text (spec §15: linear)', () => {
+  it.each([
+    ['eyJ repeated without a dot', 'eyJ'.repeat(44_000)],
+    ['JWT headers without the rest', 'eyJhbGciOi.'.repeat(12_000)],
+    ['Bearer followed by blanks', `Bearer${' '.repeat(131_072)}"`],
+    ['password= repeated', 'password='.repeat(14_600)],
+  ])('scrubs %s (128 KB) in well under a second', (_name, text) => {
+    expect(text.length).toBeGreaterThanOrEqual(128 * 1024);
+    const started = performance.now();
+    scrubString(text);
+    // Generous: the backtracking JWT pattern took seconds on the first input.
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('loggedPath', () => {
+  it('scrubs a path that fits whole', () => {
+    expect(loggedPath(`/observe/${JWT}`)).toBe('/observe/[REDACTED]');
+  });
+
+  it('keeps the first 1 KiB only, without its partial last segment', () => {
+    const path = `/a/${'b'.repeat(1000)}/${JWT}`;
+    expect(loggedPath(path)).toBe(`/a/${'b'.repeat(1000)}/…`);
+    expect(loggedPath(`/${'eyJ'.repeat(22_000)}`)).toBe('/…');
+    expect(loggedPath(`/${'x'.repeat(MAX_LOGGED_PATH_BYTES - 1)}`)).toBe(
+      `/${'x'.repeat(MAX_LOGGED_PATH_BYTES - 1)}`,
+    );
   });
 });
 

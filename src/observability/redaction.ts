@@ -1,4 +1,6 @@
 import { stdSerializers } from 'pino';
+import { JWT_IN_TEXT, replaceDottedTokens } from '../common/dotted-tokens.js';
+import { utf8Prefix } from '../common/utf8-prefix.js';
 
 /** What every redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';
@@ -36,18 +38,36 @@ export const REDACT_PATHS = [...SECRET_KEYS].flatMap((key) => {
   return [path, nested];
 });
 
-/** Patterns of secrets inside free text: JWTs (relay tokens, Qualys tokens), auth headers, form fields. */
+/**
+ * Secrets inside free text besides JWTs (relay tokens, Qualys tokens, found
+ * by `JWT_IN_TEXT`): auth headers, form fields. Linear: each begins at a
+ * keyword and its quantifiers cannot overlap (spec §15).
+ */
 const SECRET_PATTERNS: [RegExp, string][] = [
-  [/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, REDACTED],
   [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`],
   [/\b(password|passwd|pass|token|secret|jwt)=[^&\s"',;]+/gi, `$1=${REDACTED}`],
 ];
 
 export function scrubString(text: string): string {
-  let scrubbed = text;
+  let scrubbed = replaceDottedTokens(text, JWT_IN_TEXT, REDACTED);
   for (const [pattern, replacement] of SECRET_PATTERNS)
     scrubbed = scrubbed.replace(pattern, replacement);
   return scrubbed;
+}
+
+/** Spec §15: a logged path is read up to its first 1 KiB. */
+export const MAX_LOGGED_PATH_BYTES = 1024;
+
+/**
+ * A request path for a log line: scrubbed, and cut to its first
+ * `MAX_LOGGED_PATH_BYTES` before that. A cut path also loses its last,
+ * partial segment (the start of a token cut short is no longer token-shaped:
+ * a JWT's header and payload would pass the scrubber) and ends with `…`.
+ */
+export function loggedPath(path: string): string {
+  const prefix = utf8Prefix(path, MAX_LOGGED_PATH_BYTES);
+  if (prefix.length === path.length) return scrubString(path);
+  return `${scrubString(prefix.slice(0, prefix.lastIndexOf('/') + 1))}…`;
 }
 
 const MAX_DEPTH = 8;

@@ -42,6 +42,7 @@ import {
 } from './qualys-status.js';
 import { retryDelayMs } from './retry-policy.js';
 import { QualysTokenCache, type TokenLookup } from './token-cache.js';
+import { logUnansweredCall } from './unanswered-call-log.js';
 
 // The types of this façade's API, so that callers need no file of limits/.
 export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
@@ -452,6 +453,7 @@ export class QualysClient implements OnApplicationShutdown {
       this.observer.call(operation, statusClass, (performance.now() - started) / 1000);
       return { response, statusClass };
     } catch (error) {
+      logUnansweredCall(context.apiUrl, operation, error, attempt.signal);
       const relayError = errorForTransportFailure(error, context.apiUrl);
       const outcome =
         relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MAX_QUOTED_CODE_POINTS, quoteUpstream } from './upstream-text.js';
+import { MAX_QUOTED_CODE_POINTS, MAX_UPSTREAM_TEXT_BYTES, quoteUpstream } from './upstream-text.js';
 
 const USER = 'Alice.Admin';
 const PASS = 'p&ss=w+rd% "x"';
@@ -85,5 +85,34 @@ describe('quoteUpstream (spec §7)', () => {
 
   it('copes with a secret holding a lone surrogate', () => {
     expect(quoteUpstream('user x\ud800y refused', ['x\ud800y'])).toBe('user [redacted] refused');
+  });
+
+  it.each([
+    ['65,536 × a', 'a'.repeat(65_536)],
+    ['eyJ after hyphens', '-eyJ'.repeat(16_384)],
+    ['long segments without a third', 'aaaaaaaaaaaa.'.repeat(5_100)],
+    ['Authorization with no separator', 'authorization '.repeat(4_700)],
+  ])('reads only the first 4 KiB of %s (64 KB and more): quick, and marked as cut', (_n, text) => {
+    expect(text.length).toBeGreaterThanOrEqual(64 * 1024);
+    const started = performance.now();
+    const quoted = quoteUpstream(text, secrets);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(Array.from(quoted)).toHaveLength(MAX_QUOTED_CODE_POINTS);
+    expect(quoted.endsWith('…')).toBe(true);
+  });
+
+  it('scrubs 50,000 × a to its first 199 characters and an ellipsis', () => {
+    expect(quoteUpstream('a'.repeat(50_000), secrets)).toBe(`${'a'.repeat(199)}…`);
+  });
+
+  it('drops the partial word at the 4 KiB cut: a secret cut short is not quoted', () => {
+    const padding = ' '.repeat(MAX_UPSTREAM_TEXT_BYTES - 'error '.length - 4);
+    // The cut falls inside the password: its first 4 characters would escape the scrub.
+    const text = `error ${padding}${PASS.replace(/ /g, '_')} and more`;
+    expect(quoteUpstream(text, secrets)).toBe('error…');
+  });
+
+  it('marks a text cut at 4 KiB even when what is left is short', () => {
+    expect(quoteUpstream(`Bad gateway${' '.repeat(5000)}tail`, secrets)).toBe('Bad gateway…');
   });
 });
