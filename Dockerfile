@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # Qualys IOC relay: multi-stage build on a supported Node.js LTS (24).
-# Pin the base image by digest in your registry mirror for reproducible builds.
-ARG NODE_IMAGE=node:24-slim
+# The version is pinned in .node-version too (CI runs the tests on exactly this
+# Node; test/node-version.spec.ts keeps the two equal). Pin the base image by
+# digest in your registry mirror for reproducible builds.
+ARG NODE_IMAGE=node:24.22.3-slim
 
 # --- build: full install from the lockfile, compile TypeScript to dist/ ------
 FROM ${NODE_IMAGE} AS build

@@ -1,7 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeJwt, jwtVerify } from 'jose';
-import { NEVER_EXPIRES_WARNING, PASSWORD_ARGUMENT_REFUSED } from '../src/cli/jwt-args.js';
+import {
+  JWT_CLI_HELP,
+  NEVER_EXPIRES_WARNING,
+  PASSWORD_ARGUMENT_REFUSED,
+} from '../src/cli/jwt-args.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
 
 const SECRET = 'jwt-cli-e2e-secret-0123456789abcdef0123';
@@ -95,6 +99,28 @@ describe('the JWT CLI (npm run jwt)', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.startsWith(`${PASSWORD_ARGUMENT_REFUSED}\n${USAGE_START}`)).toBe(true);
     expect(result.stderr).not.toContain('visible-in-ps');
+  });
+
+  it('prints its help on --help, exit 0, needing no secret', async () => {
+    expect(await run(['--help'], {})).toEqual({ code: 0, stdout: `${JWT_CLI_HELP}\n`, stderr: '' });
+  });
+
+  it('refuses a URL the relay would refuse, before asking for anything', async () => {
+    const result = await run(['--user', 'api-user', '--api-url', 'http://127.0.0.1:8081'], {
+      JWT_SECRET: SECRET,
+      QUALYS_PASSWORD: PASSWORD,
+    });
+    expect([result.code, result.stdout, result.stderr.split('\n')[0]]).toEqual([
+      2,
+      '',
+      '--api-url must use https: the relay would refuse every request with this token; http:// and loopback or private addresses are accepted only where the relay runs with QUALYS_ALLOW_INSECURE=true (the demo and tests); set it here too for such a relay.',
+    ]);
+    const insecure = await run(
+      ['--user', 'api-user', '--api-url', 'http://127.0.0.1:8081', '--expires-in', '1h'],
+      { JWT_SECRET: SECRET, QUALYS_PASSWORD: PASSWORD, QUALYS_ALLOW_INSECURE: 'true' },
+    );
+    expect([insecure.code, insecure.stderr]).toEqual([0, '']);
+    expect(await verified(insecure.stdout)).toMatchObject({ API_URL: 'http://127.0.0.1:8081' });
   });
 
   it('refuses to mint without QUALYS_PASSWORD when stdin is not a terminal', async () => {

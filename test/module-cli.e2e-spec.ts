@@ -167,11 +167,11 @@ describe('npm run module (spec §10) against the Threat Response API simulator',
       expect(writes().at(-1)).toBe(`PATCH ${INSTANCE_PATH}/${id} {"visibility":"user"}`);
     });
 
-    it('edit with nothing changed: has not been changed, nothing written', async () => {
+    it('edit (and edit --dry-run) with nothing changed: success on stdout, nothing written', async () => {
       const before = writes();
-      expect(await cli(['edit', '--settings', 'user.json'])).toEqual(
-        failed('Relay module "Qualys IOC" has not been changed!'),
-      );
+      const unchanged = succeeded('Relay module "Qualys IOC" has not been changed!\n');
+      expect(await cli(['edit', '--settings', 'user.json'])).toEqual(unchanged);
+      expect(await cli(['edit', '--settings', 'user.json', '--dry-run'])).toEqual(unchanged);
       expect(writes()).toEqual(before);
     });
 
@@ -200,6 +200,44 @@ describe('npm run module (spec §10) against the Threat Response API simulator',
       expect(await cli(['remove'])).toEqual(gone);
       expect(await cli(['edit'])).toEqual(gone);
       expect(writes()).toEqual(before);
+    });
+  });
+
+  describe('apply: adds when missing, edits when present, succeeds when unchanged', () => {
+    beforeAll(() => simulator.reset());
+
+    it('apply --dry-run of a missing instance shows the POST, sends nothing', async () => {
+      const run = await cli(['apply', '--dry-run']);
+      expect(run.code).toBe(0);
+      expect(run.stdout.split('\n').slice(0, 2)).toEqual([
+        'Dry run: nothing was sent. The write would be:',
+        `POST ${simulator.url}${INSTANCE_PATH}`,
+      ]);
+      expect(writes()).toEqual([]);
+    });
+
+    it('apply of a missing instance adds it', async () => {
+      expect(await cli(['apply'])).toEqual(succeeded(ADDED));
+      expect(writes()).toEqual([`POST ${INSTANCE_PATH} ${JSON.stringify(expandedSettings())}`]);
+    });
+
+    it('apply again with nothing changed: success, nothing written', async () => {
+      const before = writes();
+      expect(await cli(['apply'])).toEqual(
+        succeeded('Relay module "Qualys IOC" has not been changed!\n'),
+      );
+      expect(writes()).toEqual(before);
+    });
+
+    it('apply with a new JWT edits the existing instance', async () => {
+      const [{ id }] = simulator.items('module-instance');
+      expect(await cli(['apply'], { JWT: otherJwt })).toEqual(
+        succeeded('Relay module "Qualys IOC" has been successfully edited!\n'),
+      );
+      expect(writes().at(-1)).toBe(
+        `PATCH ${INSTANCE_PATH}/${id} ${JSON.stringify({ settings: expandedSettings(otherJwt).settings })}`,
+      );
+      expect(simulator.items('module-instance')).toEqual([{ ...expandedSettings(otherJwt), id }]);
     });
   });
 
@@ -378,7 +416,15 @@ describe('npm run module (spec §10) against the Threat Response API simulator',
           '--id',
           id,
         ),
-      ).toEqual(failed('Module type "Qualys IOC Relay" has not been changed!'));
+      ).toEqual(succeeded('Module type "Qualys IOC Relay" has not been changed!\n'));
+      expect(
+        await update(
+          'https://relay2.example.com',
+          '--jwks-host',
+          'visibility.eu.amp.cisco.com',
+          '--dry-run',
+        ),
+      ).toEqual(succeeded('Module type "Qualys IOC Relay" has not been changed!\n'));
     });
 
     it('type update --id of an unknown type: does not exist', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { jwtVerify } from 'jose';
 import {
+  JWT_CLI_HELP,
   JwtCliError,
   NEVER_EXPIRES_WARNING,
   parseJwtArgs,
@@ -30,6 +31,7 @@ describe('parseJwtArgs', () => {
         { ...env, QUALYS_PASSWORD: 'p&ss=w+rd%' },
       ),
     ).toEqual({
+      kind: 'mint',
       secret: SECRET,
       claims: {
         user: 'api-user',
@@ -45,6 +47,7 @@ describe('parseJwtArgs', () => {
 
   it('needs only the user; no QUALYS_PASSWORD means the password is asked for', () => {
     expect(parseJwtArgs(['--user', 'u', '--expires-in', '12h'], env)).toEqual({
+      kind: 'mint',
       secret: SECRET,
       claims: { user: 'u' },
       expiresIn: '12h',
@@ -54,6 +57,7 @@ describe('parseJwtArgs', () => {
     expect(
       parseJwtArgs(['--user', 'u', '--expires-in', '12h'], { ...env, QUALYS_PASSWORD: '' }),
     ).toEqual({
+      kind: 'mint',
       secret: SECRET,
       claims: { user: 'u' },
       expiresIn: '12h',
@@ -61,8 +65,100 @@ describe('parseJwtArgs', () => {
     });
   });
 
+  it.each([['--help'], ['-h'], ['--user', 'u', '--help']])(
+    'answers %s with the help, needing no secret',
+    (...argv) => {
+      expect(parseJwtArgs(argv, {})).toEqual({ kind: 'help', text: JWT_CLI_HELP });
+      expect(JWT_CLI_HELP).toMatch(/^usage: JWT_SECRET=… \[QUALYS_PASSWORD=…\] npm run -s jwt -- /);
+    },
+  );
+
+  const urlClaims = (argv: string[], environment: Record<string, string>) => {
+    const command = parseJwtArgs(['--user', 'u', '--expires-in', '1h', ...argv], {
+      ...env,
+      ...environment,
+    });
+    return command.kind === 'mint' ? command.claims : command;
+  };
+
+  it('normalises accepted URLs as the relay does (no trailing slash)', () => {
+    expect(
+      urlClaims(
+        [
+          '--api-url',
+          'https://gateway.qg1.apps.qualys.eu/',
+          '--platform-url',
+          'https://qualysguard.qg1.apps.qualys.eu',
+        ],
+        {},
+      ),
+    ).toEqual({
+      user: 'u',
+      API_URL: 'https://gateway.qg1.apps.qualys.eu',
+      PLATFORM_URL: 'https://qualysguard.qg1.apps.qualys.eu',
+    });
+  });
+
+  const INSECURE_HINT =
+    'http:// and loopback or private addresses are accepted only where the relay runs with ' +
+    'QUALYS_ALLOW_INSECURE=true (the demo and tests); set it here too for such a relay.';
+  const DEFAULT_LIST =
+    '*.qualys.com, *.qualys.eu, *.qualys.in, *.qualys.ca, *.qualys.ae, *.qualys.co.uk, *.qualys.com.au, *.qualysksa.com';
+
+  it.each<[string, string[], Record<string, string>, string]>([
+    [
+      'an http:// URL',
+      ['--api-url', 'http://gateway.qg2.apps.qualys.com'],
+      {},
+      `--api-url must use https: the relay would refuse every request with this token; ${INSECURE_HINT}`,
+    ],
+    [
+      'a loopback URL',
+      ['--platform-url', 'https://127.0.0.1:8443'],
+      {},
+      `--platform-url names a loopback, private or link-local address: the relay would refuse every request with this token; ${INSECURE_HINT}`,
+    ],
+    [
+      'a host off the default allow-list',
+      ['--api-url', 'https://qualys.attacker.example'],
+      {},
+      `--api-url names a host that is not on the allowed Qualys host list: the relay would refuse every request with this token; the relay accepts hosts matching QUALYS_HOST_ALLOWLIST (${DEFAULT_LIST}); if the relay's list differs, set QUALYS_HOST_ALLOWLIST here to the same value.`,
+    ],
+    [
+      'a host off QUALYS_HOST_ALLOWLIST',
+      ['--api-url', 'https://gateway.qg2.apps.qualys.com'],
+      { QUALYS_HOST_ALLOWLIST: 'qualys.corp.example, *.qualys.eu' },
+      "--api-url names a host that is not on the allowed Qualys host list: the relay would refuse every request with this token; the relay accepts hosts matching QUALYS_HOST_ALLOWLIST (qualys.corp.example, *.qualys.eu); if the relay's list differs, set QUALYS_HOST_ALLOWLIST here to the same value.",
+    ],
+    [
+      'a URL with credentials',
+      ['--api-url', 'https://me:secret@gateway.qg2.apps.qualys.com'],
+      {},
+      '--api-url must not contain user credentials: the relay would refuse every request with this token; give the base URL of the Qualys platform, e.g. https://gateway.qg2.apps.qualys.com.',
+    ],
+    [
+      'a bad QUALYS_ALLOW_INSECURE',
+      ['--api-url', 'https://gateway.qg2.apps.qualys.com'],
+      { QUALYS_ALLOW_INSECURE: 'yes' },
+      'QUALYS_ALLOW_INSECURE must be true or false.',
+    ],
+  ])('refuses %s, saying why', (_name, argv, environment, message) => {
+    expect(() => urlClaims(argv, environment)).toThrow(new JwtCliError(message));
+  });
+
+  it('accepts what the relay accepts: a listed private-cloud host, loopback http with QUALYS_ALLOW_INSECURE', () => {
+    expect(
+      urlClaims(['--api-url', 'https://qualys.corp.example'], {
+        QUALYS_HOST_ALLOWLIST: 'qualys.corp.example',
+      }),
+    ).toEqual({ user: 'u', API_URL: 'https://qualys.corp.example' });
+    expect(
+      urlClaims(['--api-url', 'http://127.0.0.1:8081'], { QUALYS_ALLOW_INSECURE: 'true' }),
+    ).toEqual({ user: 'u', API_URL: 'http://127.0.0.1:8081' });
+  });
+
   it('warns that a token without --expires-in never expires', () => {
-    expect(parseJwtArgs(['--user', 'u'], env).warnings).toEqual([NEVER_EXPIRES_WARNING]);
+    expect(parseJwtArgs(['--user', 'u'], env)).toMatchObject({ warnings: [NEVER_EXPIRES_WARNING] });
     expect(NEVER_EXPIRES_WARNING).toBe(
       'Warning: without --expires-in this token never expires: anyone who ever copies it can use ' +
         'these Qualys credentials through the relay until JWT_SECRET changes. Pass --expires-in ' +

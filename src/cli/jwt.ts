@@ -1,12 +1,15 @@
 /**
  * Mints a relay JWT for a self-hosted (AUTH_MODE=secret) deployment:
  *
- *   JWT_SECRET=… [QUALYS_PASSWORD=…] npm run jwt -- --user U [--api-url URL]
+ *   JWT_SECRET=… [QUALYS_PASSWORD=…] npm run -s jwt -- --user U [--api-url URL]
  *     [--platform-url URL] [--limit N] [--expires-in 30d]
+ *   npm run jwt -- --help
  *
  * The Qualys password comes from QUALYS_PASSWORD or, when stdin is a
  * terminal, from a hidden prompt; never from an argument. The token goes to
- * stdout alone, so it can be piped; prompts and warnings go to stderr.
+ * stdout alone, so it can be piped; prompts and warnings go to stderr. URLs
+ * are checked with the relay's own policy (spec §3), so a token the relay
+ * would refuse is never minted.
  */
 import { loadLocalEnvFile } from '../config/local-env-file.js';
 import { PromptCancelledError, readHidden } from './hidden-prompt.js';
@@ -33,6 +36,10 @@ async function main(): Promise<void> {
   loadLocalEnvFile();
   try {
     const request = parseJwtArgs(process.argv.slice(2), process.env);
+    if (request.kind === 'help') {
+      process.stdout.write(`${request.text}\n`);
+      return;
+    }
     const pass = await qualysPassword(request.password);
     for (const warning of request.warnings) process.stderr.write(`${warning}\n`);
     const claims = { ...request.claims, pass };

@@ -1,7 +1,7 @@
 /**
  * Registers the relay with Threat Response / XDR (spec §10):
  *
- *   npm run module -- add|edit|remove [--settings FILE] [--region R] [--dry-run]
+ *   npm run module -- add|edit|apply|remove [--settings FILE] [--region R] [--dry-run]
  *   npm run module -- type print|create|update|delete --url URL [...]
  *
  * Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage.

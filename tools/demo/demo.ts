@@ -1,42 +1,60 @@
 /**
  * `npm run demo`: the relay and the bundled Qualys simulator on loopback, a
- * ready JWT, and curl commands to paste. Secret mode with a secret generated
- * for this run only; `QUALYS_ALLOW_INSECURE` because the simulator speaks
- * plain HTTP on 127.0.0.1. Runs until Ctrl-C, then stops both servers.
+ * ready JWT, and commands to paste. Secret mode, with `JWT_SECRET` from the
+ * environment when set (so tokens minted by `npm run jwt` work against it),
+ * else a secret generated for this run only; `QUALYS_ALLOW_INSECURE` because
+ * the simulator speaks plain HTTP on 127.0.0.1. Runs until Ctrl-C, then stops
+ * both servers.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.factory.js';
 import { mintRelayToken } from '../../src/cli/relay-token.js';
-import { parseRelayConfig } from '../../src/config/config-parser.js';
+import { ConfigValidationError, parseRelayConfig } from '../../src/config/config-parser.js';
+import type { RelayConfig } from '../../src/config/relay-config.js';
 import { SIMULATOR_VALUES } from '../simulator/dataset.js';
 import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
   startQualysSimulator,
 } from '../simulator/qualys-simulator.js';
+import { shellQuote } from '../tr-simulator/cli.js';
 
 const HOST = '127.0.0.1';
 
-function curl(url: string, jwt: string, body?: string): string {
+/** A curl command that reads the relay URL and the JWT from the printed `export` line. */
+function curl(route: string, body?: string): string {
   const data = body === undefined ? '' : ` \\\n  -H 'Content-Type: application/json' -d '${body}'`;
-  return `curl -s -X POST ${url} \\\n  -H 'Authorization: Bearer ${jwt}'${data}`;
+  return `curl -s -X POST "$URL${route}" -H "Authorization: Bearer $JWT"${data}`;
+}
+
+function demoConfig(secret: string, simulatorUrl: string): RelayConfig {
+  try {
+    return parseRelayConfig({
+      AUTH_MODE: 'secret',
+      JWT_SECRET: secret,
+      QUALYS_ALLOW_INSECURE: 'true',
+      QUALYS_API_URL: simulatorUrl,
+      QUALYS_PLATFORM_URL: simulatorUrl,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      HOST,
+      PORT: process.env.PORT ?? '9090',
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
 }
 
 async function main(): Promise<void> {
+  const fromEnvironment = (process.env.JWT_SECRET ?? '') !== '';
+  const secret = fromEnvironment
+    ? (process.env.JWT_SECRET as string)
+    : randomBytes(32).toString('base64url');
   const simulator = await startQualysSimulator({ host: HOST, latencyMs: 20 });
-  const secret = randomBytes(32).toString('base64url');
-  const config = parseRelayConfig({
-    AUTH_MODE: 'secret',
-    JWT_SECRET: secret,
-    QUALYS_ALLOW_INSECURE: 'true',
-    QUALYS_API_URL: simulator.url,
-    QUALYS_PLATFORM_URL: simulator.url,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    HOST,
-    PORT: process.env.PORT ?? '9090',
-  });
+  const config = demoConfig(secret, simulator.url);
   const app = await createApp(config);
   try {
     await app.listen(config.port, HOST);
@@ -62,21 +80,22 @@ async function main(): Promise<void> {
     [
       '',
       'Qualys IOC relay demo is running (Ctrl-C to stop).',
-      `  relay:           ${relay}`,
-      `  Swagger UI:      ${relay}/docs`,
-      `  Qualys simulator: ${simulator.url}`,
+      `  relay:            ${relay}`,
+      `  Swagger UI:       ${relay}/docs`,
+      `  Qualys simulator: ${simulator.url} (user ${SIMULATOR_USER}, password ${shellQuote(SIMULATOR_PASSWORD)})`,
+      `  JWT_SECRET:       ${fromEnvironment ? 'taken from the environment' : 'generated for this run only'}`,
       '',
-      'JWT (secret mode, this run only):',
-      jwt,
+      'Paste this line into another terminal: the relay URL and a JWT (secret mode) for it.',
+      `export URL=${relay} JWT=${jwt}`,
       '',
       '# Check the Qualys credentials carried by the JWT:',
-      curl(`${relay}/health`, jwt),
+      curl('/health'),
       '',
       '# Sightings, indicators, judgements and relationships for two observables:',
-      curl(`${relay}/observe/observables`, jwt, observables),
+      curl('/observe/observables', observables),
       '',
       '# Pivot links to the Qualys console:',
-      curl(`${relay}/refer/observables`, jwt, observables),
+      curl('/refer/observables', observables),
       '',
     ].join('\n') + '\n',
   );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:net';
 import type { CliIo } from '../simulator/cli.js';
 import { DEFAULT_TR_PORT, parseTrCliArgs, runTrCli, shellQuote, TR_CLI_USAGE } from './cli.js';
 import { TR_SIMULATOR_CLIENT_ID, TR_SIMULATOR_CLIENT_PASSWORD } from './tr-simulator.js';
@@ -90,6 +91,29 @@ describe('runTrCli', () => {
     expect(await finished).toBe(0);
     await expect(fetch(url)).rejects.toThrow('fetch failed');
     expect(io.signals.listenerCount('SIGINT') + io.signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('without --port, gives way to a free port when 8082 is busy; with --port, fails', async () => {
+    // Held by this test, or already by someone else: busy either way.
+    const holder: Server = createServer();
+    await new Promise<void>((resolve) => {
+      holder.once('error', () => resolve());
+      holder.listen(DEFAULT_TR_PORT, '127.0.0.1', resolve);
+    });
+    try {
+      const io = fakeIo();
+      const { simulator, finished } = await runTrCli([], io);
+      expect(io.errors).toEqual([`Port ${DEFAULT_TR_PORT} is busy; using a free one instead.`]);
+      expect(new URL(simulator!.url).port).not.toBe(String(DEFAULT_TR_PORT));
+      expect(io.lines[2]).toBe(`export TR_API_URL=${simulator!.url}`);
+      io.signals.emit('SIGINT');
+      expect(await finished).toBe(0);
+      await expect(runTrCli(['--port', String(DEFAULT_TR_PORT)], fakeIo())).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it('prints usage and exits 2 on bad arguments, starting nothing', async () => {

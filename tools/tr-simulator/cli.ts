@@ -90,6 +90,22 @@ export function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Like the demo: without an explicit --port, a busy default port gives way to a free one. */
+async function startOnFreePortIfBusy(
+  command: TrCliCommand,
+  argv: readonly string[],
+  io: CliIo,
+): Promise<TrSimulator> {
+  try {
+    return await startTrSimulator(command);
+  } catch (error) {
+    const portGiven = argv.some((arg) => arg === '--port' || arg.startsWith('--port='));
+    if ((error as { code?: string }).code !== 'EADDRINUSE' || portGiven) throw error;
+    io.err(`Port ${command.port} is busy; using a free one instead.`);
+    return startTrSimulator({ ...command, port: 0 });
+  }
+}
+
 export async function runTrCli(
   argv: readonly string[],
   io: CliIo = defaultIo,
@@ -107,7 +123,7 @@ export async function runTrCli(
     io.out(TR_CLI_USAGE);
     return { simulator: undefined, finished: Promise.resolve(0) };
   }
-  const simulator = await startTrSimulator(command);
+  const simulator = await startOnFreePortIfBusy(command, argv, io);
   const finished = closeOnSignals(io.signals, simulator);
   for (const line of [
     `Threat Response API simulator: ${simulator.url} (Ctrl-C to stop)`,

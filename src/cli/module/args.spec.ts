@@ -21,7 +21,7 @@ function usageError(argv: string[], env: Record<string, string> = {}): ModuleCli
 }
 
 describe('parseModuleArgs', () => {
-  it.each(['add', 'edit', 'remove'] as const)('reads %s with its defaults', (action) => {
+  it.each(['add', 'edit', 'apply', 'remove'] as const)('reads %s with its defaults', (action) => {
     expect(parseModuleArgs([action], {})).toEqual({
       kind: 'instance',
       action,

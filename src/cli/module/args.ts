@@ -14,7 +14,7 @@ export interface ApiTarget {
   timeoutMs: number;
 }
 
-export type InstanceAction = 'add' | 'edit' | 'remove';
+export type InstanceAction = 'add' | 'edit' | 'apply' | 'remove';
 
 export type ModuleCommand =
   | { kind: 'help'; text: string }
@@ -55,6 +55,7 @@ export const MODULE_CLI_USAGE = `usage: npm run module -- <command> [options]
 Relay module instance (self-hosted relay, secret mode):
   add            create the relay module described by the settings file
   edit           update it, sending only what differs from Threat Response's copy
+  apply          add it when it does not exist, else edit it (for deploy pipelines)
   remove         delete it
 XDR module type (JWKS mode):
   type print     print the module type (module_type.json) on stdout
@@ -73,7 +74,9 @@ const TYPE_HELP = `  --url URL         the relay's public URL (required): where 
 
 const INSTANCE_SUMMARY: Record<InstanceAction, string> = {
   add: 'Creates the relay module instance; fails if one with the same name and module_type_id exists.',
-  edit: "Updates the relay module instance, sending only the top-level keys that differ from Threat Response's copy.",
+  edit: "Updates the relay module instance, sending only the top-level keys that differ from Threat Response's copy; nothing to change is success.",
+  apply:
+    'Creates the relay module instance when none with the same name and module_type_id exists, else updates it as edit does.',
   remove: 'Deletes the relay module instance with the same name and module_type_id.',
 };
 
@@ -97,7 +100,7 @@ ${REGION_HELP}
 ${DRY_RUN_HELP}
 ${API_NOTE}`,
   update: `usage: npm run module -- type update --url URL [--jwks-host HOST] [--id ID] [--region REGION] [--dry-run]
-Updates the XDR module type (found by title, or by --id), sending only the top-level keys that differ.
+Updates the XDR module type (found by title, or by --id), sending only the top-level keys that differ; nothing to change is success.
 ${TYPE_HELP}
   --id ID           the module type's id, when the title does not find it
 ${REGION_HELP}
@@ -145,11 +148,15 @@ export function parseModuleArgs(
   if (command === '--help' || command === '-h' || command === 'help') {
     return { kind: 'help', text: MODULE_CLI_USAGE };
   }
-  if (command === 'add' || command === 'edit' || command === 'remove') {
+  if (isInstanceAction(command)) {
     return parseInstance(command, rest, env);
   }
   if (command === 'type') return parseType(rest, env);
   throw new ModuleCliUsageError(`Unknown command "${command}".`, MODULE_CLI_USAGE);
+}
+
+function isInstanceAction(command: string): command is InstanceAction {
+  return Object.hasOwn(INSTANCE_SUMMARY, command);
 }
 
 function parseInstance(
@@ -273,8 +280,7 @@ function apiTarget(
 }
 
 function usageFor(command: string | undefined, sub: string | undefined): string {
-  if (command === 'add' || command === 'edit' || command === 'remove')
-    return instanceUsage(command);
+  if (command !== undefined && isInstanceAction(command)) return instanceUsage(command);
   if (command === 'type' && sub !== undefined && Object.hasOwn(TYPE_USAGES, sub)) {
     return TYPE_USAGES[sub as TypeSubcommand];
   }

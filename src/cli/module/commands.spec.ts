@@ -91,7 +91,43 @@ describe('runModuleCommand', () => {
     await expect(run(['edit', '--settings', settingsPath])).rejects.toEqual(
       new CommandFailure(message),
     );
+    await expect(run(['apply', '--settings', settingsPath])).rejects.toEqual(
+      new CommandFailure(message),
+    );
     expect(simulator.items('module-instance').map(({ id }) => id)).toEqual(ids);
+  });
+
+  it('apply adds, then edits; nothing to change is success, dry run or not, and writes nothing', async () => {
+    const added = 'Relay module "Qualys IOC" has been successfully added!';
+    const unchanged = 'Relay module "Qualys IOC" has not been changed!';
+    await expect(run(['apply', '--settings', settingsPath])).resolves.toEqual({
+      out: [added],
+      err: [],
+    });
+    const writesBefore = simulator.requests().filter(({ method }) => method !== 'GET').length;
+    for (const argv of [['apply'], ['apply', '--dry-run'], ['edit'], ['edit', '--dry-run']]) {
+      await expect(run([...argv, '--settings', settingsPath])).resolves.toEqual({
+        out: [unchanged],
+        err: [],
+      });
+    }
+    // Only the token requests of the four logins were sent besides reads.
+    expect(simulator.requests().filter(({ method }) => method !== 'GET').length).toBe(
+      writesBefore + 4,
+    );
+    expect(simulator.items('module-instance')).toEqual([{ ...settings, id: expect.any(String) }]);
+  });
+
+  it('type update with nothing to change is success, dry run or not', async () => {
+    await seed('module-type', typeDocument, 1);
+    for (const dryRun of [[], ['--dry-run']]) {
+      await expect(
+        run(['type', 'update', '--url', 'https://relay.example.com', ...dryRun]),
+      ).resolves.toEqual({
+        out: ['Module type "Qualys IOC Relay" has not been changed!'],
+        err: [],
+      });
+    }
   });
 
   it('matches an instance by name and module_type_id together', async () => {

@@ -60,7 +60,11 @@ export async function runModuleCommand(command: ModuleCommand, context: RunConte
 type InstanceCommand = Extract<ModuleCommand, { kind: 'instance' }>;
 type TypeCommand = Extract<ModuleCommand, { kind: 'type' }>;
 
-/** Spec §10 `add` / `edit` / `remove`: the relay module instance of the settings file. */
+/**
+ * Spec §10 `add` / `edit` / `apply` / `remove`: the relay module instance of
+ * the settings file. `apply` is `add` when no instance matches and `edit` when
+ * one does, so a deploy pipeline can run it every time.
+ */
 async function runInstanceCommand(command: InstanceCommand, context: RunContext): Promise<void> {
   const desired = loadRelaySettings(command.settingsPath, context.env);
   const header = desired.settings['authorization-header'];
@@ -74,18 +78,23 @@ async function runInstanceCommand(command: InstanceCommand, context: RunContext)
       instance.name === desired.name && instance.module_type_id === desired.module_type_id,
   );
   const write = writer(session, command.api, 'module-instance', command.dryRun, context);
+  const action =
+    command.action === 'apply' ? (matches.length === 0 ? 'add' : 'edit') : command.action;
 
-  if (command.action === 'add') {
+  if (action === 'add') {
     if (matches.length > 0) throw new CommandFailure(`${label} already exists!`);
     await write.create(desired);
     if (!command.dryRun) context.output.out(`${label} has been successfully added!`);
     return;
   }
   const current = single(matches, label);
-  if (command.action === 'edit') {
+  if (action === 'edit') {
     const changes = changedKeys({ ...desired }, current);
-    if (Object.keys(changes).length === 0)
-      throw new CommandFailure(`${label} has not been changed!`);
+    // Spec §10: nothing to change is success, so `edit` can run on every deploy.
+    if (Object.keys(changes).length === 0) {
+      context.output.out(`${label} has not been changed!`);
+      return;
+    }
     await write.patch(current.id, changes);
     if (!command.dryRun) context.output.out(`${label} has been successfully edited!`);
     return;
@@ -113,8 +122,10 @@ async function runTypeCommand(command: TypeCommand, context: RunContext): Promis
   const current = await findType(session, command.id, label);
   if (command.action === 'update') {
     const changes = changedKeys({ ...buildModuleType(command.moduleType) }, current);
-    if (Object.keys(changes).length === 0)
-      throw new CommandFailure(`${label} has not been changed!`);
+    if (Object.keys(changes).length === 0) {
+      context.output.out(`${label} has not been changed!`);
+      return;
+    }
     await write.patch(current.id, changes);
     if (!command.dryRun) context.output.out(`${label} has been successfully updated!`);
     return;
