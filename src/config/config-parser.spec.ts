@@ -47,6 +47,7 @@ describe('parseRelayConfig', () => {
       trustProxyHops: 0,
       readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
       egress: { noProxy: [] },
+      verdictValidSec: 3600,
     });
   });
 
@@ -93,6 +94,7 @@ describe('parseRelayConfig', () => {
       TRUST_PROXY_HOPS: '1',
       READINESS_MAX_EVENT_LOOP_DELAY_MS: '250',
       READINESS_MAX_HEAP_USED_MB: '384',
+      VERDICT_VALID_SEC: '900',
     });
     expect(config).toEqual({
       port: 8080,
@@ -124,6 +126,7 @@ describe('parseRelayConfig', () => {
       trustProxyHops: 1,
       readiness: { maxEventLoopDelayMs: 250, maxHeapUsedMb: 384 },
       egress: { noProxy: [] },
+      verdictValidSec: 900,
       redis: {
         url: 'rediss://:pw@redis.internal:6380/2',
         keyPrefix: 'relay-a:',
