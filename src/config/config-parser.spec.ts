@@ -143,6 +143,17 @@ describe('parseRelayConfig', () => {
     ).toEqual(['QUALYS_BUDGET_MS must be an integer from 100 to 5000']);
   });
 
+  it('keeps VERDICT_VALID_SEC between a minute and a day', () => {
+    const problem = 'VERDICT_VALID_SEC must be an integer from 60 to 86400';
+    for (const bad of ['59', '86401', '1h', '-60']) {
+      expect([bad, problemsOf({ ...secretEnv, VERDICT_VALID_SEC: bad })]).toEqual([bad, [problem]]);
+    }
+    expect(parseRelayConfig({ ...secretEnv, VERDICT_VALID_SEC: '60' }).verdictValidSec).toBe(60);
+    expect(parseRelayConfig({ ...secretEnv, VERDICT_VALID_SEC: '86400' }).verdictValidSec).toBe(
+      86_400,
+    );
+  });
+
   it('allows loopback http Qualys URLs only with QUALYS_ALLOW_INSECURE', () => {
     const env = { ...secretEnv, QUALYS_API_URL: 'http://127.0.0.1:8081' };
     expect(problemsOf(env)).toEqual([
