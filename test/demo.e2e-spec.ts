@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { validateObserveResponse } from './support/ctim-validator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
 
@@ -49,13 +50,14 @@ describe('the demo (npm run demo)', () => {
     return JSON.parse(stdout) as unknown;
   };
 
-  it('prints the relay URL, a JWT and three curl commands', () => {
+  it('prints the relay URL, a JWT and four curl commands', () => {
     expect(output).toMatch(/relay: {11}http:\/\/127\.0\.0\.1:\d+\n/);
     expect(output).toMatch(/\neyJ[\w-]+\.eyJ[\w-]+\.[\w-]+\n/);
     expect(curlCommands(output).map((command) => command.match(/:\d+(\/[a-z/]+) /)?.[1])).toEqual([
       '/health',
       '/observe/observables',
       '/refer/observables',
+      '/deliberate/observables',
     ]);
   });
 
@@ -73,8 +75,19 @@ describe('the demo (npm run demo)', () => {
       'indicators',
       'judgements',
       'relationships',
+      'verdicts',
     ]);
     expect(body.data.sightings.count).toBeGreaterThan(0);
+  });
+
+  it('its /deliberate/observables command answers the verdict on the file hash', async () => {
+    const body = (await run(curlCommands(output)[3])) as {
+      data: { verdicts: { count: number; docs: Record<string, unknown>[] } };
+    };
+    expect(validateObserveResponse(body)).toEqual([]);
+    expect(body.data.verdicts.docs.map((doc) => [doc.observable, doc.disposition_name])).toEqual([
+      [{ type: 'sha256', value: SIMULATOR_VALUES.sha256 }, 'Malicious'],
+    ]);
   });
 
   it('its /refer/observables command answers one link per observable', async () => {
