@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mintRelayToken } from '../src/cli/relay-token.js';
+import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
 import { validateObserveResponse } from './support/ctim-validator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
@@ -40,7 +41,7 @@ function startDemo(build: PrivateBuild, env: Record<string, string> = {}): Demo 
 
 async function ready(demo: Demo): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (curlCommands(demo.output()).length < 3 && Date.now() < deadline) {
+  while (curlCommands(demo.output()).length < 4 && Date.now() < deadline) {
     if (demo.process.exitCode !== null) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -77,7 +78,7 @@ describe('the demo (npm run demo)', () => {
     build.remove();
   });
 
-  it('prints the relay URL, an export line with it and a JWT, and three curl commands', () => {
+  it('prints the relay URL, an export line with it and a JWT, and four curl commands', () => {
     const output = demo.output();
     const relay = /relay: {12}(http:\/\/127\.0\.0\.1:\d+)\n/.exec(output)?.[1];
     expect(relay).toBeDefined();
@@ -89,6 +90,7 @@ describe('the demo (npm run demo)', () => {
       '/health',
       '/observe/observables',
       '/refer/observables',
+      '/deliberate/observables',
     ]);
   });
 
@@ -108,8 +110,19 @@ describe('the demo (npm run demo)', () => {
       'indicators',
       'judgements',
       'relationships',
+      'verdicts',
     ]);
     expect(body.data.sightings.count).toBeGreaterThan(0);
+  });
+
+  it('its /deliberate/observables command answers the verdict on the file hash', async () => {
+    const body = (await paste(demo.output(), curlCommands(demo.output())[3])) as {
+      data: { verdicts: { count: number; docs: Record<string, unknown>[] } };
+    };
+    expect(validateObserveResponse(body)).toEqual([]);
+    expect(body.data.verdicts.docs.map((doc) => [doc.observable, doc.disposition_name])).toEqual([
+      [{ type: 'sha256', value: SIMULATOR_VALUES.sha256 }, 'Malicious'],
+    ]);
   });
 
   it('its /refer/observables command answers one link per observable', async () => {

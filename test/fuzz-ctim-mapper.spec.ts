@@ -17,6 +17,7 @@ import { JudgementMapper } from '../src/ctim/judgement.mapper.js';
 import { ObservationMapper } from '../src/ctim/observation.mapper.js';
 import { RelationshipMapper } from '../src/ctim/relationship.mapper.js';
 import { SightingMapper } from '../src/ctim/sighting.mapper.js';
+import { VerdictMapper } from '../src/ctim/verdict.mapper.js';
 import type { ObservationEntities } from '../src/ctim/ctim.types.js';
 import { normaliseQualysTime } from '../src/ctim/qualys-time.js';
 import { buildObserveResponse } from '../src/relay/observe-response.js';
@@ -233,6 +234,51 @@ describe('ObservationMapper under arbitrary Qualys events (fuzz)', () => {
       ),
       { seed: SEED + 1, numRuns: runs(150) },
     );
+  });
+
+  it('gives a verdict only from a judgement /observe keeps for that file, naming it', () => {
+    const verdicts = new VerdictMapper();
+    let given = 0;
+    // The observable is the file hash of one of the events, so verdicts do happen.
+    const hashOf = (events: unknown[], type: 'md5' | 'sha256', pick: number): string => {
+      const files = events.map((event) => (event as { file?: unknown } | null)?.file);
+      const hashes = files.flatMap((file) => {
+        const hash = (file as Record<string, unknown> | null | undefined)?.[type];
+        return typeof hash === 'string' && hash !== '' ? [hash] : [];
+      });
+      return hashes.length > 0 ? hashes[pick % hashes.length] : 'ab'.repeat(32);
+    };
+    fc.assert(
+      fc.property(
+        fc.constantFrom('md5' as const, 'sha256' as const),
+        fc.nat(),
+        eventList,
+        eventList,
+        limit,
+        (type, pick, active, historical, cap) => {
+          const obs = { type, value: hashOf([...active, ...historical], type, pick) };
+          const { judgements } = mapper.map(obs, active, historical, cap, NOW);
+          const verdict = verdicts.toVerdict(
+            obs,
+            { events: active, fetchedAt: NOW.getTime() },
+            { events: historical, fetchedAt: NOW.getTime() },
+            cap,
+            3600,
+            judgements,
+          );
+          if (verdict === undefined) return;
+          given++;
+          expect(validateCtimEntity(verdict)).toEqual([]);
+          // The named judgement is one /observe answers, with the verdict's disposition, never Unknown.
+          const named = judgements.find((j) => j.id === verdict.judgement_id);
+          expect([named?.disposition, named?.observable]).toEqual([verdict.disposition, obs]);
+          expect(verdict.disposition).not.toBe(5);
+        },
+      ),
+      { seed: SEED + 3, numRuns: runs(400) },
+    );
+    // The property held for verdicts that were really given, not only for their absence.
+    expect(given).toBeGreaterThan(10);
   });
 
   it("normalises Qualys's own time form (fast path) exactly as the general path does", () => {

@@ -383,6 +383,7 @@ function encoded(bytes: Buffer | undefined, encoding: EncodingCase): Buffer | un
 type Expected =
   | { status: number; body: unknown }
   | { status: 200; observe: true }
+  | { status: 200; deliberate: true }
   | { status: 200; referTitles: string[] };
 
 const envelope = (code: string, message: unknown) => ({
@@ -540,7 +541,7 @@ function expectedAnswer(c: Case, bytes: Buffer | undefined): Expected {
   if (problems !== undefined) return { status: 200, body: invalid(problems) };
   switch (c.route.path) {
     case '/deliberate/observables':
-      return { status: 200, body: { data: {} } };
+      return { status: 200, deliberate: true };
     case '/respond/observables':
       return { status: 200, body: { data: [] } };
     case '/refer/observables':
@@ -568,6 +569,18 @@ function actual(answer: RawAnswer, expected: Expected): unknown {
       isObject(body) && 'errors' in body ? [answer.text] : validateObserveResponse(body);
     return { status: answer.status, json, observe: problems.length === 0 || problems };
   }
+  if ('deliberate' in expected) {
+    // The same, with verdicts only (spec §13).
+    const data = isObject(body) ? body.data : undefined;
+    const problems =
+      isObject(body) && 'errors' in body ? [answer.text] : validateObserveResponse(body);
+    if (isObject(data)) {
+      for (const key of Object.keys(data)) {
+        if (key !== 'verdicts') problems.push(`data has ${key}`);
+      }
+    }
+    return { status: answer.status, json, deliberate: problems.length === 0 || problems };
+  }
   if ('referTitles' in expected) {
     const links = isObject(body) && Array.isArray(body.data) ? (body.data as unknown[]) : undefined;
     return {
@@ -581,6 +594,7 @@ function actual(answer: RawAnswer, expected: Expected): unknown {
 
 function asComparable(expected: Expected): unknown {
   if ('observe' in expected) return { status: 200, json: true, observe: true };
+  if ('deliberate' in expected) return { status: 200, json: true, deliberate: true };
   if ('referTitles' in expected) {
     return { status: 200, json: true, referTitles: expected.referTitles };
   }

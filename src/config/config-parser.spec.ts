@@ -47,6 +47,7 @@ describe('parseRelayConfig', () => {
       trustProxyHops: 0,
       readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
       egress: { noProxy: [] },
+      verdictValidSec: 3600,
     });
   });
 
@@ -93,6 +94,7 @@ describe('parseRelayConfig', () => {
       TRUST_PROXY_HOPS: '1',
       READINESS_MAX_EVENT_LOOP_DELAY_MS: '250',
       READINESS_MAX_HEAP_USED_MB: '384',
+      VERDICT_VALID_SEC: '900',
     });
     expect(config).toEqual({
       port: 8080,
@@ -124,6 +126,7 @@ describe('parseRelayConfig', () => {
       trustProxyHops: 1,
       readiness: { maxEventLoopDelayMs: 250, maxHeapUsedMb: 384 },
       egress: { noProxy: [] },
+      verdictValidSec: 900,
       redis: {
         url: 'rediss://:pw@redis.internal:6380/2',
         keyPrefix: 'relay-a:',
@@ -138,6 +141,17 @@ describe('parseRelayConfig', () => {
     expect(
       problemsOf({ ...secretEnv, RELAY_DEADLINE_MS: '5000', QUALYS_BUDGET_MS: '6000' }),
     ).toEqual(['QUALYS_BUDGET_MS must be an integer from 100 to 5000']);
+  });
+
+  it('keeps VERDICT_VALID_SEC between a minute and a day', () => {
+    const problem = 'VERDICT_VALID_SEC must be an integer from 60 to 86400';
+    for (const bad of ['59', '86401', '1h', '-60']) {
+      expect([bad, problemsOf({ ...secretEnv, VERDICT_VALID_SEC: bad })]).toEqual([bad, [problem]]);
+    }
+    expect(parseRelayConfig({ ...secretEnv, VERDICT_VALID_SEC: '60' }).verdictValidSec).toBe(60);
+    expect(parseRelayConfig({ ...secretEnv, VERDICT_VALID_SEC: '86400' }).verdictValidSec).toBe(
+      86_400,
+    );
   });
 
   it('allows loopback http Qualys URLs only with QUALYS_ALLOW_INSECURE', () => {

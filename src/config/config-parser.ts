@@ -231,6 +231,8 @@ export function parseRelayConfig(env: Env): RelayConfig {
       maxEventLoopDelayMs: reader.integer('READINESS_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60_000),
       maxHeapUsedMb: reader.integer('READINESS_MAX_HEAP_USED_MB', 0, 0, 1_048_576),
     },
+    // Spec §13: how long Threat Response may keep a verdict.
+    verdictValidSec: reader.integer('VERDICT_VALID_SEC', 3600, 60, 86_400),
   };
   if (reader.problems.length > 0 || auth === undefined) {
     throw new ConfigValidationError(reader.problems);

@@ -98,6 +98,8 @@ export interface RelayConfig {
   redis?: RedisConfig;
   /** The egress proxy and extra CA of every outbound call (spec §11). */
   egress: EgressSettings;
+  /** How long Threat Response may keep a verdict, seconds (spec §13). */
+  verdictValidSec: number;
 }
 
 /** Local thresholds of `GET /healthz/ready` (never a Qualys call). */

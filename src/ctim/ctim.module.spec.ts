@@ -5,6 +5,7 @@ import { fileEvent, NOW, SHA256_OBSERVABLE } from '../../test/support/ctim-event
 import { CtimModule } from './ctim.module.js';
 import { ObservationMapper } from './observation.mapper.js';
 import { SightingMapper } from './sighting.mapper.js';
+import { VerdictMapper } from './verdict.mapper.js';
 
 @Injectable()
 class NeedsObservationMapper {
@@ -12,11 +13,16 @@ class NeedsObservationMapper {
 }
 
 @Injectable()
+class NeedsVerdictMapper {
+  constructor(readonly mapper: VerdictMapper) {}
+}
+
+@Injectable()
 class NeedsSightingMapper {
   constructor(readonly mapper: SightingMapper) {}
 }
 
-@Module({ imports: [CtimModule], providers: [NeedsObservationMapper] })
+@Module({ imports: [CtimModule], providers: [NeedsObservationMapper, NeedsVerdictMapper] })
 class FacadeConsumerModule {}
 
 @Module({ imports: [CtimModule], providers: [NeedsSightingMapper] })
@@ -34,6 +40,19 @@ describe('CtimModule', () => {
         out.judgements.length,
         out.relationships.length,
       ]).toEqual([1, 1, 1, 3]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives an importing module the verdict mapper', async () => {
+    const app = await Test.createTestingModule({ imports: [FacadeConsumerModule] }).compile();
+    try {
+      const { mapper } = app.get(NeedsVerdictMapper);
+      const answered = { events: [fileEvent()], fetchedAt: NOW.getTime() };
+      const none = { events: [], fetchedAt: NOW.getTime() };
+      const verdict = mapper.toVerdict(SHA256_OBSERVABLE, answered, none, 100, 3600);
+      expect(verdict?.disposition_name).toBe('Malicious');
     } finally {
       await app.close();
     }

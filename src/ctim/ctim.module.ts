@@ -4,10 +4,12 @@ import { JudgementMapper } from './judgement.mapper.js';
 import { ObservationMapper } from './observation.mapper.js';
 import { RelationshipMapper } from './relationship.mapper.js';
 import { SightingMapper } from './sighting.mapper.js';
+import { VerdictMapper } from './verdict.mapper.js';
 
 /**
- * Qualys events → CTIM entities (spec §5). Exports the façade the relay uses,
- * `ObservationMapper`; the per-entity mappers behind it stay private.
+ * Qualys events → CTIM entities (spec §5) and verdicts (spec §13). Exports
+ * what the relay uses, `ObservationMapper` and `VerdictMapper`; the
+ * per-entity mappers behind the first stay private.
  */
 @Module({
   providers: [
@@ -16,7 +18,8 @@ import { SightingMapper } from './sighting.mapper.js';
     IndicatorMapper,
     JudgementMapper,
     RelationshipMapper,
+    VerdictMapper,
   ],
-  exports: [ObservationMapper],
+  exports: [ObservationMapper, VerdictMapper],
 })
 export class CtimModule {}

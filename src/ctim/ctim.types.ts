@@ -100,6 +100,17 @@ export interface Relationship {
   external_ids: [];
 }
 
+/** ctim.md "Verdict": not a base entity, so no id, schema_version or source. */
+export interface Verdict {
+  type: 'verdict';
+  observable: Observable;
+  disposition: Disposition;
+  disposition_name: DispositionName;
+  valid_time: { start_time: string; end_time: string };
+  /** The judgement the verdict rests on, when the answer carries judgements (`/observe`). */
+  judgement_id?: string;
+}
+
 /** The entities found for one observable, already cut to the entity limit. */
 export interface ObservationEntities {
   sightings: Sighting[];

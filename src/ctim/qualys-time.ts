@@ -77,6 +77,11 @@ export function normaliseQualysTime(raw: unknown): string | undefined {
   return year4 <= 9999 ? utc.toISOString() : undefined;
 }
 
+/** An instant of the relay's own clock (epoch ms) in the same form: UTC, milliseconds, `Z`. */
+export function ctimTimeOf(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
 /** Minutes east of UTC for `Z`, `+HH`, `+HHMM`, `+HH:MM`; `undefined` when out of range. */
 function offsetMinutes(zone: string): number | undefined {
   if (zone.toUpperCase() === 'Z') {

@@ -5,7 +5,7 @@ import {
   startQualysModule,
   type QualysModuleHarness,
 } from '../../test/support/qualys-module-harness.js';
-import { eventually } from '../../test/support/timing.js';
+import { eventually, sleep } from '../../test/support/timing.js';
 import { SIMULATOR_EVENTS, SIMULATOR_VALUES } from '../../tools/simulator/dataset.js';
 import { SIMULATOR_USER } from '../../tools/simulator/qualys-simulator.js';
 import { AuthorizationError, RelayError } from '../common/relay-error.js';
@@ -58,8 +58,13 @@ describe('QualysClient against the Qualys simulator', () => {
   }
   afterEach(() => qualys.close());
 
-  /** One search in its own relay request, active events of `SHA256` by default. */
+  /** One search in its own relay request, active events of `SHA256` by default: its events. */
   async function search(options: Partial<SearchOptions> = {}) {
+    return (await answered(options)).events;
+  }
+
+  /** The same search's whole result: events and when Qualys answered. */
+  async function answered(options: Partial<SearchOptions> = {}) {
     const request = client.beginRequest();
     try {
       return await client.searchEvents(qualys.relayContext(), {
@@ -303,6 +308,18 @@ describe('QualysClient against the Qualys simulator', () => {
         ACTIVE_SHA256_EVENTS,
         ACTIVE_SHA256_EVENTS,
       ]);
+      expect(qualys.simulator.stats.searchCalls).toBe(1);
+    });
+
+    it('answers when Qualys answered: now for a call, the fetch time for a cached answer', async () => {
+      await start({ QUALYS_CACHE_TTL_SEC: '60' });
+      const before = Date.now();
+      const fetched = await answered();
+      const after = Date.now();
+      expect(fetched.fetchedAt).toBeGreaterThanOrEqual(before);
+      expect(fetched.fetchedAt).toBeLessThanOrEqual(after);
+      await sleep(20);
+      expect(await answered()).toEqual(fetched);
       expect(qualys.simulator.stats.searchCalls).toBe(1);
     });
   });

@@ -72,6 +72,13 @@ export interface SearchOptions {
   fresh?: boolean;
 }
 
+/** A search's events and when Qualys answered it; from the cache, when it was fetched (spec §13). */
+export interface SearchResult {
+  events: QualysEvent[];
+  /** Epoch ms. */
+  fetchedAt: number;
+}
+
 /**
  * A deadline for one logical call including its retries and waits, and the
  * caller's signal to give up early.
@@ -126,7 +133,7 @@ export class QualysClient implements OnApplicationShutdown {
   }
 
   /** `GET /ioc/events` under the subscription's limits; 400/404 mean "nothing found" (spec §7). */
-  async searchEvents(context: RelayContext, options: SearchOptions): Promise<QualysEvent[]> {
+  async searchEvents(context: RelayContext, options: SearchOptions): Promise<SearchResult> {
     const { request } = options;
     const linked = linkSignals(request.signal, options.signal);
     // Spec §9: a search's retry budget never outlives its request's deadline.
@@ -182,7 +189,7 @@ export class QualysClient implements OnApplicationShutdown {
     options: SearchOptions,
     budget: Budget,
     progress: SearchProgress,
-  ): Promise<QualysEvent[]> {
+  ): Promise<SearchResult> {
     const params: Record<string, string> = { pageSize: String(options.pageSize) };
     if (options.filter !== undefined) params.filter = options.filter;
     if (options.active) params.state = 'true';
@@ -203,17 +210,18 @@ export class QualysClient implements OnApplicationShutdown {
         turn,
         shared,
       );
-    if (options.fresh) return eventsOf(await fetch(undefined, progress));
+    if (options.fresh) return resultOf(await fetch(undefined, progress));
 
     const cached = await this.limits.sharing.cached(identity, options.pageSize);
-    if (cached !== undefined) return onlyObjects(cached);
+    if (cached !== undefined)
+      return { events: onlyObjects(cached.events), fetchedAt: cached.fetchedAt };
     const answer = await this.limits.sharing.share(
       identity,
       budget.signal,
       fetch,
       budget.remaining(),
     );
-    return eventsOf(answer);
+    return resultOf(answer);
   }
 
   /** The caller's token, shared by concurrent searches; a search that gives up stops waiting for it. */
@@ -254,10 +262,12 @@ export class QualysClient implements OnApplicationShutdown {
         continue;
       }
       const pageSize = Number(params.pageSize);
-      if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [] };
+      const fetchedAt = Date.now();
+      if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [], fetchedAt };
       if (statusClass !== 'success')
         throw errorForStatus(statusClass, response.status, response.data, context.credentials);
-      return { pageSize, eventsJson: response.data, events: parseEventsArray(response.data) };
+      const events = parseEventsArray(response.data);
+      return { pageSize, eventsJson: response.data, events, fetchedAt };
     }
   }
 
@@ -483,8 +493,9 @@ function onlyObjects(events: readonly unknown[]): QualysEvent[] {
   );
 }
 
-function eventsOf(answer: SearchAnswer): QualysEvent[] {
-  return onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson));
+function resultOf(answer: SearchAnswer): SearchResult {
+  const events = onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson));
+  return { events, fetchedAt: answer.fetchedAt };
 }
 
 /**

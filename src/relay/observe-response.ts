@@ -1,15 +1,15 @@
 import type { RelayErrorItem } from '../common/relay-error.js';
-import type { ObservationEntities } from '../ctim/ctim.types.js';
+import type { ObservationEntities, Verdict } from '../ctim/ctim.types.js';
 
 export interface Docs<T> {
   count: number;
   docs: T[];
 }
 
-/** Spec §5: a key appears only when its list is non-empty. */
+/** Spec §5: a key appears only when its list is non-empty; spec §13 adds `verdicts`. */
 export type ObserveData = {
   [K in keyof ObservationEntities]?: Docs<ObservationEntities[K][number]>;
-};
+} & { verdicts?: Docs<Verdict> };
 
 export interface ObserveResponse {
   data?: ObserveData;
@@ -18,13 +18,15 @@ export interface ObserveResponse {
 
 /**
  * Builds the `/observe/observables` answer from per-observable results:
- * entities in request order, errors deduplicated, `data` left out when the
- * request failed and found nothing (spec §7: `data` accompanies errors only
- * when some observables succeeded).
+ * entities and verdicts in request order, errors deduplicated, `data` left
+ * out when the request failed and found nothing (spec §7: `data` accompanies
+ * errors only when some observables succeeded). `/deliberate/observables`
+ * answers the same way with verdicts only (spec §13).
  */
 export function buildObserveResponse(
   results: readonly ObservationEntities[],
   errors: readonly RelayErrorItem[],
+  verdicts: readonly Verdict[] = [],
 ): ObserveResponse {
   const data: Record<string, Docs<unknown>> = {};
   const keys = ['sightings', 'indicators', 'judgements', 'relationships'] as const;
@@ -36,6 +38,7 @@ export function buildObserveResponse(
     const docs = key === 'indicators' ? uniqueById(all) : all;
     if (docs.length > 0) data[key] = { count: docs.length, docs };
   }
+  if (verdicts.length > 0) data.verdicts = { count: verdicts.length, docs: [...verdicts] };
   if (errors.length === 0) return { data: data };
 
   const unique = new Map<string, RelayErrorItem>();

@@ -97,6 +97,17 @@ function relationship(): Record<string, unknown> {
   };
 }
 
+function verdict(): Record<string, unknown> {
+  return {
+    type: 'verdict',
+    observable: { type: 'sha256', value: 'ab'.repeat(32) },
+    disposition: 2,
+    disposition_name: 'Malicious',
+    valid_time: { start_time: TIME, end_time: '2024-05-14T10:12:44.000Z' },
+    judgement_id: JUDGEMENT_ID,
+  };
+}
+
 function observeBody(): Record<string, unknown> {
   return {
     data: {
@@ -114,6 +125,7 @@ describe('validateCtimEntity', () => {
     ['indicator', indicator()],
     ['judgement', judgement()],
     ['relationship', relationship()],
+    ['verdict', verdict()],
   ])('accepts a valid %s', (_name, entity) => {
     expect(validateCtimEntity(entity)).toEqual([]);
   });
@@ -275,9 +287,32 @@ describe('validateCtimEntity', () => {
   it('rejects what is not a CTIM entity', () => {
     expect(validateCtimEntity(null)).toEqual(['/ must be a CTIM entity object']);
     expect(validateCtimEntity([sighting()])).toEqual(['/ must be a CTIM entity object']);
-    expect(validateCtimEntity({ ...sighting(), type: 'verdict' })).toEqual([
-      '/type must be one of: sighting, indicator, judgement, relationship',
+    expect(validateCtimEntity({ ...sighting(), type: 'bundle' })).toEqual([
+      '/type must be one of: sighting, indicator, judgement, relationship, verdict',
     ]);
+  });
+
+  it('holds a verdict to ctim.md: no base fields, a matching pair, both valid times in order', () => {
+    expect(
+      validateCtimEntity({ ...verdict(), id: JUDGEMENT_ID, schema_version: '1.0.17' }),
+    ).toEqual(['/ has unknown key "id"', '/ has unknown key "schema_version"']);
+    expect(validateCtimEntity({ ...verdict(), disposition: 1 })).toEqual([
+      '/disposition_name must be "Clean"',
+    ]);
+    expect(validateCtimEntity({ ...verdict(), valid_time: { start_time: TIME } })).toEqual([
+      "/valid_time must have required property 'end_time'",
+    ]);
+    expect(
+      validateCtimEntity({
+        ...verdict(),
+        valid_time: { start_time: TIME, end_time: '2024-05-14T08:00:00.000Z' },
+      }),
+    ).toEqual(['/valid_time end_time must not be before start_time']);
+    expect(validateCtimEntity({ ...verdict(), judgement_id: 'judgement-1' })).toEqual([
+      '/judgement_id must match pattern "^transient:\\S+$"',
+    ]);
+    const { judgement_id: _id, ...withoutJudgement } = verdict();
+    expect(validateCtimEntity(withoutJudgement)).toEqual([]);
   });
 });
 
@@ -335,15 +370,37 @@ describe('validateObserveResponse', () => {
   });
 
   it('rejects unknown keys and shapes', () => {
-    expect(validateObserveResponse({ data: { verdicts: { count: 0, docs: [] } }, x: 1 })).toEqual([
+    expect(validateObserveResponse({ data: { bundles: { count: 0, docs: [] } }, x: 1 })).toEqual([
       'body has unknown key "x"',
-      'data has unknown key "verdicts"',
+      'data has unknown key "bundles"',
     ]);
     expect(validateObserveResponse({ data: { sightings: [sighting()] } })).toEqual([
       'data.sightings must be {"count", "docs"}',
     ]);
     expect(validateObserveResponse({ errors: [] })).toEqual([
       'body must be an object with a "data" object',
+    ]);
+  });
+
+  it('accepts verdicts, alone (a /deliberate body) or naming a judgement of the body', () => {
+    const { judgement_id: _id, ...alone } = verdict();
+    expect(validateObserveResponse({ data: { verdicts: { count: 1, docs: [alone] } } })).toEqual(
+      [],
+    );
+    const body = observeBody();
+    (body.data as Record<string, unknown>).verdicts = { count: 1, docs: [verdict()] };
+    expect(validateObserveResponse(body)).toEqual([]);
+  });
+
+  it('rejects a second verdict on one observable, and a judgement_id the body does not back', () => {
+    const other = { ...verdict(), judgement_id: 'transient:judgement-other' };
+    const clean = { ...verdict(), disposition: 1, disposition_name: 'Clean' };
+    const body = observeBody();
+    (body.data as Record<string, unknown>).verdicts = { count: 2, docs: [other, clean] };
+    expect(validateObserveResponse(body)).toEqual([
+      'data.verdicts.docs[0].judgement_id transient:judgement-other is not a judgement in the body',
+      `data.verdicts.docs[1] repeats the verdict on {"type":"sha256","value":"${'ab'.repeat(32)}"}`,
+      'data.verdicts.docs[1].judgement_id names a judgement of another observable or disposition',
     ]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * A strict validator for the CTIM (schema 1.0.17) entities the relay emits,
  * written from shared/docs/ctim.md. Tests run every produced entity and every
- * `/observe/observables` body through it.
+ * `/observe/observables` and `/deliberate/observables` body through it.
  *
  * Beyond CTIM's own strict layer it checks a few relay invariants, each marked
  * "relay:" below: times are the spec §5 normalised form
@@ -57,8 +57,22 @@ const INDICATOR_TYPES = [
 ];
 const SPECIFICATION_TYPES = ['Judgement', 'ThreatBrain', 'Snort', 'SIOC', 'OpenIOC'];
 
-export const CTIM_ENTITY_TYPES = ['sighting', 'indicator', 'judgement', 'relationship'] as const;
+export const CTIM_ENTITY_TYPES = [
+  'sighting',
+  'indicator',
+  'judgement',
+  'relationship',
+  'verdict',
+] as const;
 export type CtimEntityType = (typeof CTIM_ENTITY_TYPES)[number];
+/** The four entities with CTIM's base fields (id, schema_version …); a verdict has none. */
+type BaseEntityType = Exclude<CtimEntityType, 'verdict'>;
+
+/** ctim.md: disposition_name "must match disposition". */
+const DISPOSITION_PAIRS = DISPOSITIONS.map(([code, name]) => ({
+  if: { required: ['disposition'], properties: { disposition: { const: code } } },
+  then: { properties: { disposition_name: { const: name } } },
+}));
 
 const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
 const arrayOf = (items: object) => ({ type: 'array', items });
@@ -272,11 +286,30 @@ const definitions = {
       reason: str(1024),
       reason_uri: ref('Uri'),
     },
-    // ctim.md: disposition_name "must match disposition".
-    allOf: DISPOSITIONS.map(([code, name]) => ({
-      if: { required: ['disposition'], properties: { disposition: { const: code } } },
-      then: { properties: { disposition_name: { const: name } } },
-    })),
+    allOf: DISPOSITION_PAIRS,
+  },
+  // ctim.md "Verdict": not a base entity, so no id, schema_version or source.
+  Verdict: {
+    type: 'object',
+    additionalProperties: false,
+    // relay: disposition_name is optional in CTIM; spec §13 always sends it.
+    required: ['type', 'disposition', 'disposition_name', 'observable', 'valid_time'],
+    properties: {
+      type: { const: 'verdict' },
+      disposition: { enum: DISPOSITIONS.map(([code]) => code) },
+      disposition_name: { enum: DISPOSITIONS.map(([, name]) => name) },
+      observable: ref('Observable'),
+      // relay: spec §13 gives both times, the end not before the start.
+      valid_time: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['start_time', 'end_time'],
+        properties: { start_time: ref('Time'), end_time: ref('Time') },
+        [END_NOT_BEFORE_START]: true,
+      },
+      judgement_id: ref('Id'),
+    },
+    allOf: DISPOSITION_PAIRS,
   },
   Relationship: {
     type: 'object',
@@ -297,7 +330,7 @@ const definitions = {
 };
 
 /** ctim.md "BaseEntity (all four)". */
-function baseEntity(type: CtimEntityType) {
+function baseEntity(type: BaseEntityType) {
   return {
     id: ref('Id'),
     type: { const: type },
@@ -336,6 +369,7 @@ const ENTITY_SCHEMAS: Record<CtimEntityType, string> = {
   indicator: 'Indicator',
   judgement: 'Judgement',
   relationship: 'Relationship',
+  verdict: 'Verdict',
 };
 
 function validatorFor(type: CtimEntityType) {
@@ -411,8 +445,8 @@ function nonJsonValues(value: unknown, path: string): string[] {
 }
 
 /**
- * Validates one CTIM entity (sighting, indicator, judgement or relationship,
- * chosen by its `type`). Returns one message per problem; empty when valid.
+ * Validates one CTIM entity (sighting, indicator, judgement, relationship or
+ * verdict, chosen by its `type`). Returns one message per problem; empty when valid.
  */
 export function validateCtimEntity(entity: unknown): string[] {
   if (!isObject(entity)) {
@@ -457,6 +491,7 @@ const RESPONSE_KEYS: Record<string, CtimEntityType> = {
   indicators: 'indicator',
   judgements: 'judgement',
   relationships: 'relationship',
+  verdicts: 'verdict',
 };
 
 /**
@@ -465,6 +500,9 @@ const RESPONSE_KEYS: Record<string, CtimEntityType> = {
  * the key's type, `count` = `docs.length`, a key only when its list is
  * non-empty, ids unique, and every relationship pointing at entities of the
  * same body. A partial-failure body may also carry `errors` (spec §7).
+ * Verdicts (spec §13, also the whole `/deliberate/observables` body): one per
+ * observable, and a `judgement_id` names a judgement of the same body with
+ * the verdict's observable and disposition.
  */
 export function validateObserveResponse(body: unknown): string[] {
   if (!isObject(body) || !isObject(body.data)) {
@@ -481,6 +519,8 @@ export function validateObserveResponse(body: unknown): string[] {
   }
   const ids = new Map<string, number>();
   const relationships: Record<string, unknown>[] = [];
+  const verdicts: Record<string, unknown>[] = [];
+  const judgements = new Map<string, Record<string, unknown>>();
   for (const [key, list] of Object.entries(body.data)) {
     const type = RESPONSE_KEYS[key];
     const at = `data.${key}`;
@@ -514,8 +554,15 @@ export function validateObserveResponse(body: unknown): string[] {
       if (isObject(doc) && type === 'relationship') {
         relationships.push(doc);
       }
+      if (isObject(doc) && type === 'verdict') {
+        verdicts.push(doc);
+      }
+      if (isObject(doc) && type === 'judgement' && typeof doc.id === 'string') {
+        judgements.set(doc.id, doc);
+      }
     });
   }
+  problems.push(...verdictProblems(verdicts, judgements));
   for (const [id, times] of ids) {
     if (times > 1) {
       problems.push(`id ${id} appears ${times} times`);
@@ -527,6 +574,32 @@ export function validateObserveResponse(body: unknown): string[] {
       if (typeof target === 'string' && !ids.has(target)) {
         problems.push(`data.relationships.docs[${index}].${end} ${target} is not in the body`);
       }
+    }
+  });
+  return problems;
+}
+
+/** relay (spec §13): one verdict per observable, each naming a judgement that backs it. */
+function verdictProblems(
+  verdicts: readonly Record<string, unknown>[],
+  judgements: ReadonlyMap<string, Record<string, unknown>>,
+): string[] {
+  const problems: string[] = [];
+  const observables = new Set<string>();
+  verdicts.forEach((verdict, index) => {
+    const at = `data.verdicts.docs[${index}]`;
+    const observable = JSON.stringify(verdict.observable);
+    if (observables.has(observable)) problems.push(`${at} repeats the verdict on ${observable}`);
+    observables.add(observable);
+    if (typeof verdict.judgement_id !== 'string') return;
+    const judgement = judgements.get(verdict.judgement_id);
+    if (judgement === undefined) {
+      problems.push(`${at}.judgement_id ${verdict.judgement_id} is not a judgement in the body`);
+    } else if (
+      judgement.disposition !== verdict.disposition ||
+      JSON.stringify(judgement.observable) !== observable
+    ) {
+      problems.push(`${at}.judgement_id names a judgement of another observable or disposition`);
     }
   });
   return problems;

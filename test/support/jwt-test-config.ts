@@ -44,6 +44,7 @@ export function testRelayConfig(
     trustProxyHops: 0,
     readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
     egress: { noProxy: [] },
+    verdictValidSec: 3600,
   };
 }
 

@@ -44,8 +44,8 @@ function onlyActive(sha256: string): QualysEvent {
 const allEvents = SIMULATOR_EVENTS.map((entry) => entry.event);
 
 describe('SIMULATOR_EVENTS', () => {
-  it('holds 22 hand-written events plus the noisy ones, with unique ids', () => {
-    expect(SIMULATOR_EVENTS).toHaveLength(22 + 4 * NOISY_EVENTS_PER_STATE);
+  it('holds 23 hand-written events plus the noisy ones, with unique ids', () => {
+    expect(SIMULATOR_EVENTS).toHaveLength(23 + 4 * NOISY_EVENTS_PER_STATE);
     expect(new Set(allEvents.map((event) => event.id)).size).toBe(SIMULATOR_EVENTS.length);
   });
 
@@ -203,6 +203,10 @@ describe('SIMULATOR_EVENTS', () => {
         category: 'PUA',
       },
       { score: 3, category: 'Heuristic' },
+    ]);
+    expect(onlyActive(V.disputedSha256).indicator2?.map((entry) => entry.verdict)).toEqual([
+      'SUSPICIOUS',
+      'KNOWN',
     ]);
   });
 

@@ -54,6 +54,8 @@ export const SIMULATOR_VALUES = {
   noAssetSha256: 'b34c0158c536e6c78665100a26100e7d3bc2d78120d10fba9eb94da9d025c377',
   /** An event with an unknown verdict string and an indicator2 entry with no verdict/threatName. */
   unknownVerdictSha256: '9131ca38d938251a1367efa4fb91f2e31e28aee31a952bd0176e256ddf4d9642',
+  /** An event whose engines disagree (SUSPICIOUS, then KNOWN): its verdict is Clean. 1 active. */
+  disputedSha256: 'd1a4f0e6c3b2a19087f6e5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918',
   /** A SHA-256 with 150 active + 150 historical FILE events (limit tests). */
   noisySha256: 'acd6beff7c3430bfed5d69f86c5c9e6a32ad2a27a2c2a1e8763ce08f6c3da5ec',
   /** A remote IP with 150 active + 150 historical NETWORK events (limit tests). */
@@ -536,6 +538,14 @@ const BASE_EVENTS: SimulatorEvent[] = [
         category: 'PUA',
       },
       { score: 3, category: 'Heuristic' },
+    ],
+  }),
+  active({
+    ...edgeCaseFile(23, 'vendor_agent.exe', V.disputedSha256, '6c1e0f3a9b8d7c2e4f5a6b7c8d9e0f1a'),
+    score: '5',
+    indicator2: [
+      { verdict: 'SUSPICIOUS', threatName: 'Heuristic.Dropper', score: 5, category: 'Dropper' },
+      { verdict: 'KNOWN', threatName: 'Signed vendor agent', score: 0, category: 'Clean' },
     ],
   }),
 ];

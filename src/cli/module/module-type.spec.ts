@@ -50,7 +50,12 @@ describe('buildModuleType', () => {
       ['custom_PLATFORM_URL', 'string', true],
       ['custom_CTR_ENTITIES_LIMIT', 'integer', false],
     ]);
-    expect(moduleType.capabilities.map(({ id }) => id)).toEqual(['health', 'observe', 'refer']);
+    expect(moduleType.capabilities.map(({ id }) => id)).toEqual([
+      'health',
+      'observe',
+      'refer',
+      'deliberate',
+    ]);
     expect(moduleType.logo).toMatch(/^data:image\/svg\+xml;base64,[A-Za-z0-9+/]+=*$/);
   });
 });

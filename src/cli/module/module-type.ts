@@ -55,8 +55,8 @@ export class ModuleTypeOptionError extends Error {
 
 /**
  * The capabilities XDR shows, each tied to the relay route that provides it.
- * Deliberation and response are served (and registered) but answer nothing,
- * so they are not advertised.
+ * Response is served (and registered) but answers nothing, so it is not
+ * advertised.
  */
 const CAPABILITIES: { route: keyof typeof RELAY_ROUTES; description: string }[] = [
   { route: 'health', description: 'Checks the Qualys IOC credentials and that Qualys answers.' },
@@ -68,6 +68,11 @@ const CAPABILITIES: { route: keyof typeof RELAY_ROUTES; description: string }[] 
   {
     route: 'refer',
     description: 'Pivots from an observable to a search in the Qualys IOC console.',
+  },
+  {
+    route: 'deliberate',
+    description:
+      'Gives a verdict on an MD5 or SHA-256 from the judgements of the Qualys IOC events of that file.',
   },
 ];
 

@@ -13,7 +13,11 @@ import { ResultCipher } from './result-cipher.js';
 import { StateKeys } from './state-keys.js';
 
 const SECRET = 'a-cache-encryption-key-of-32-chars!!';
-const ANSWER: CachedSearch = { pageSize: 100, eventsJson: '[{"id":"evt-1"}]' };
+const ANSWER: CachedSearch = {
+  pageSize: 100,
+  eventsJson: '[{"id":"evt-1"}]',
+  fetchedAt: 1_715_677_964_000,
+};
 
 const logged: string[] = [];
 const capture: LoggerService = {

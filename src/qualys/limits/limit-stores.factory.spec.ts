@@ -11,7 +11,11 @@ const SECRET = 'a-cache-encryption-key-of-32-chars!!';
 const API = 'https://gateway.qg2.apps.qualys.eu';
 const USER = 'acme_ab12';
 const LEASE_MS = 10_000;
-const ANSWER: CachedSearch = { pageSize: 100, eventsJson: '[{"id":"evt-1"}]' };
+const ANSWER: CachedSearch = {
+  pageSize: 100,
+  eventsJson: '[{"id":"evt-1"}]',
+  fetchedAt: 1_715_677_964_000,
+};
 
 const warnings: string[] = [];
 const capture: LoggerService = {

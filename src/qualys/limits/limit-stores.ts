@@ -56,11 +56,13 @@ export interface SubscriptionGate {
   clear(subscriptionId: string): Promise<void>;
 }
 
-/** A cached search answer (spec §9): the events and the page size they were fetched with. */
+/** A cached search answer (spec §9): the events, the page size they were fetched with, and when. */
 export interface CachedSearch {
   pageSize: number;
   /** The events as Qualys sent them: a JSON array. */
   eventsJson: string;
+  /** Epoch ms when Qualys answered: a verdict built from the entry starts then (spec §13). */
+  fetchedAt: number;
 }
 
 /** Search answers by credentials and search (filter, state, page; not page size). */

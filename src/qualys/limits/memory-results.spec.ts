@@ -1,11 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { sleep } from '../../../test/support/timing.js';
+import type { CachedSearch } from './limit-stores.js';
 import { MemoryResults } from './memory-results.js';
 
 const CRED = 'credentials-1';
-const answer = (events: string, pageSize = 100): { pageSize: number; eventsJson: string } => ({
+const answer = (events: string, pageSize = 100): CachedSearch => ({
   pageSize,
   eventsJson: events,
+  fetchedAt: 1_715_677_964_000,
 });
 
 describe('MemoryResults (spec §9 result cache in one process)', () => {

@@ -15,6 +15,7 @@ const EVENT_FIELD = 'evt-field-value-7f3a';
 const ANSWER: CachedSearch = {
   pageSize: 100,
   eventsJson: JSON.stringify([{ id: 'e1', file: { fullPath: `C:\\${EVENT_FIELD}.exe` } }]),
+  fetchedAt: 1_715_677_964_123,
 };
 
 describe('RedisResults: the shared, encrypted result cache against a real redis-server', () => {
@@ -68,6 +69,8 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
         'fullPath',
         'eventsJson',
         'pageSize',
+        'fetchedAt',
+        String(ANSWER.fetchedAt),
       ]) {
         expect([secret, entry.key.includes(secret), entry.value.includes(secret)]).toEqual([
           secret,
@@ -136,6 +139,20 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
     await connA.client.set(
       key,
       cipher.seal(CRED, key, Buffer.from('not json'), Date.now() + 10_000),
+    );
+    expect(await b.get(CRED, SEARCH)).toBeUndefined();
+  });
+
+  it('keeps the fetch time inside the sealed value, and treats an entry without one as a miss', async () => {
+    await a.set(CRED, SEARCH, ANSWER, 10_000);
+    expect((await b.get(CRED, SEARCH))?.fetchedAt).toBe(1_715_677_964_123);
+
+    const key = keys.resultKey(CRED, SEARCH);
+    const cipher = new ResultCipher(SECRET);
+    const withoutFetchTime = JSON.stringify({ pageSize: 100, eventsJson: '[]' });
+    await connA.client.set(
+      key,
+      cipher.seal(CRED, key, Buffer.from(withoutFetchTime), Date.now() + 10_000),
     );
     expect(await b.get(CRED, SEARCH)).toBeUndefined();
   });

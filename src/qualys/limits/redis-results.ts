@@ -5,7 +5,7 @@ import type { StateKeys } from './state-keys.js';
 
 /**
  * Search answers shared by every replica (spec §9), sealed by
- * `ResultCipher`: Redis holds neither events nor page sizes in clear.
+ * `ResultCipher`: Redis holds neither events, page sizes nor fetch times in clear.
  * Entries expire with their TTL (`SET … PX`); Redis's memory policy is
  * the operator's. A value that does not open or parse is a miss.
  *
@@ -37,7 +37,11 @@ export class RedisResults implements ResultStore {
     const ttl = Math.ceil(ttlMs);
     const key = this.keys.resultKey(credentialsId, searchId);
     const plaintext = Buffer.from(
-      JSON.stringify({ pageSize: value.pageSize, eventsJson: value.eventsJson }),
+      JSON.stringify({
+        pageSize: value.pageSize,
+        eventsJson: value.eventsJson,
+        fetchedAt: value.fetchedAt,
+      }),
     );
     const sealed = this.cipher.seal(credentialsId, key, plaintext, Date.now() + ttl);
     await this.connection.client.set(key, sealed, 'PX', ttl);
@@ -48,9 +52,11 @@ function parseCachedSearch(plaintext: Buffer): CachedSearch | undefined {
   try {
     const parsed: unknown = JSON.parse(plaintext.toString('utf8'));
     if (typeof parsed !== 'object' || parsed === null) return undefined;
-    const { pageSize, eventsJson } = parsed as Record<string, unknown>;
+    const { pageSize, eventsJson, fetchedAt } = parsed as Record<string, unknown>;
     if (typeof pageSize !== 'number' || typeof eventsJson !== 'string') return undefined;
-    return { pageSize, eventsJson };
+    // An entry written before the fetch time was kept is a miss: its verdict could not say when.
+    if (typeof fetchedAt !== 'number' || !Number.isFinite(fetchedAt)) return undefined;
+    return { pageSize, eventsJson, fetchedAt };
   } catch {
     return undefined;
   }

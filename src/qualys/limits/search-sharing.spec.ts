@@ -15,9 +15,11 @@ const identity = (searchKey = 'k10'): SearchIdentity => ({
   searchKey,
 });
 
-const answer = (pageSize: number, events: unknown[]): SearchAnswer => ({
+const FETCHED_AT = 1_715_677_964_000;
+const answer = (pageSize: number, events: unknown[], fetchedAt = FETCHED_AT): SearchAnswer => ({
   pageSize,
   eventsJson: JSON.stringify(events),
+  fetchedAt,
   events,
 });
 
@@ -85,7 +87,10 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
       answer(10, [{ id: 'e1' }, { id: 'e2' }]),
     ]);
     expect(call.calls).toBe(1);
-    expect(await shared.cached(identity(), 10)).toEqual([{ id: 'e1' }, { id: 'e2' }]);
+    expect(await shared.cached(identity(), 10)).toEqual({
+      events: [{ id: 'e1' }, { id: 'e2' }],
+      fetchedAt: FETCHED_AT,
+    });
     expect(lookups).toEqual(['miss', 'coalesced', 'hit']);
   });
 
@@ -94,18 +99,23 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
     await shared.share(
       identity(),
       undefined,
-      () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }])),
+      () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }], 1_000)),
       5000,
     );
-    expect(await shared.cached(identity(), 1)).toEqual([{ id: 'a' }]);
+    // The cached answer keeps the time Qualys sent it (spec §13), whichever page is served.
+    expect(await shared.cached(identity(), 1)).toEqual({ events: [{ id: 'a' }], fetchedAt: 1_000 });
     expect(await shared.cached(identity(), 5)).toBeUndefined(); // a full page of 2: there may be more
     await shared.share(
       identity('k5'),
       undefined,
-      () => Promise.resolve(answer(5, [{ id: 'a' }])),
+      () => Promise.resolve(answer(5, [{ id: 'a' }], 2_000)),
       5000,
     );
-    expect(await shared.cached(identity(), 100)).toEqual([{ id: 'a' }]); // 1 of 5: that is all there is
+    // 1 of 5: that is all there is
+    expect(await shared.cached(identity(), 100)).toEqual({
+      events: [{ id: 'a' }],
+      fetchedAt: 2_000,
+    });
   });
 
   it('never caches a failure', async () => {

@@ -9,12 +9,20 @@ export interface SearchIdentity {
   searchKey: string;
 }
 
-/** A search answer as Qualys sent it: the page size asked for and the JSON array text. */
+/** A search answer as Qualys sent it: the page size asked for, the JSON array text and when. */
 export interface SearchAnswer {
   pageSize: number;
   eventsJson: string;
+  /** Epoch ms when Qualys answered (spec §13: a verdict's valid_time starts then). */
+  fetchedAt: number;
   /** The array already parsed, when the answer did not come from a store. */
   events?: unknown[];
+}
+
+/** A cached answer's events (the first n asked for) and when Qualys answered them. */
+export interface CachedEvents {
+  events: unknown[];
+  fetchedAt: number;
 }
 
 /** What a search was doing, for the request deadline's error code (spec §9). */
@@ -67,14 +75,17 @@ export class SearchSharing {
    * A cached answer that covers `pageSize`: fetched with at least that page
    * size, or complete (fewer events than its page size). First n events.
    */
-  async cached(identity: SearchIdentity, pageSize: number): Promise<unknown[] | undefined> {
+  async cached(identity: SearchIdentity, pageSize: number): Promise<CachedEvents | undefined> {
     if (!this.cacheEnabled) return undefined;
     const entry = await this.results.get(identity.credentialsId, identity.searchId);
     const events = entry === undefined ? undefined : parseArray(entry.eventsJson);
     if (entry === undefined || events === undefined) return undefined;
     if (entry.pageSize < pageSize && events.length >= entry.pageSize) return undefined;
     this.onLookup?.('hit');
-    return events.length > pageSize ? events.slice(0, pageSize) : events;
+    return {
+      events: events.length > pageSize ? events.slice(0, pageSize) : events,
+      fetchedAt: entry.fetchedAt,
+    };
   }
 
   /**
@@ -138,11 +149,11 @@ export class SearchSharing {
     try {
       const answer = await fetch(signal, progress);
       if (this.cacheEnabled) {
-        const { pageSize, eventsJson } = answer;
+        const { pageSize, eventsJson, fetchedAt } = answer;
         await this.results.set(
           credentialsId,
           identity.searchId,
-          { pageSize, eventsJson },
+          { pageSize, eventsJson, fetchedAt },
           this.ttlMs,
         );
       }

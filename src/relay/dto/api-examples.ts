@@ -13,6 +13,12 @@ const OBSERVED = { start_time: '2024-05-14T09:12:44.000Z', end_time: '2024-05-14
 const SIGHTING_ID = 'transient:sighting-374c3028-f731-40a8-b22e-1f524aa074ce';
 const INDICATOR_ID = 'transient:indicator-eaa52aaf-1edc-5bed-b24b-d1329ba94d1f';
 const JUDGEMENT_ID = 'transient:judgement-7112b908-af10-4935-bfe9-e51d55b62a6c';
+const CLEAN_SHA256 = '3b066804f6d1d077173cfe4d06002e6a61e6f21c2b2e648417962115f1afcd8e';
+/** When Qualys answered the searches, and an hour later (VERDICT_VALID_SEC's default). */
+const VERDICT_VALID = {
+  start_time: '2024-05-14T10:02:31.417Z',
+  end_time: '2024-05-14T11:02:31.417Z',
+};
 
 const envelope = (code: string, message: string) => ({
   errors: [{ type: 'fatal', code, message }],
@@ -126,6 +132,14 @@ const relationship = (
   external_ids: [],
 });
 
+const verdict = (value: string, disposition: number, name: string) => ({
+  type: 'verdict',
+  observable: { type: 'sha256', value },
+  disposition,
+  disposition_name: name,
+  valid_time: VERDICT_VALID,
+});
+
 const docs = (...items: unknown[]) => ({ count: items.length, docs: items });
 
 export const OBSERVE_EXAMPLES: ApiExamples = {
@@ -156,6 +170,7 @@ export const OBSERVE_EXAMPLES: ApiExamples = {
             'sighting-of',
           ),
         ),
+        verdicts: docs({ ...verdict(SHA256, 2, 'Malicious'), judgement_id: JUDGEMENT_ID }),
       },
     },
   },
@@ -229,7 +244,35 @@ export const HEALTH_EXAMPLES: ApiExamples = {
 };
 
 export const DELIBERATE_EXAMPLES: ApiExamples = {
-  ok: { summary: 'No verdicts from Qualys IOC', value: { data: {} } },
+  verdicts: {
+    summary: 'A malicious and a known-good file',
+    value: {
+      data: {
+        verdicts: docs(verdict(SHA256, 2, 'Malicious'), verdict(CLEAN_SHA256, 1, 'Clean')),
+      },
+    },
+  },
+  nothingFound: {
+    summary: 'No MD5 or SHA-256 that Qualys judged',
+    value: { data: {} },
+  },
+  partialFailure: {
+    summary: 'Some searches failed: their error comes with the others’ verdicts',
+    value: {
+      data: { verdicts: docs(verdict(SHA256, 2, 'Malicious')) },
+      errors: [
+        {
+          type: 'fatal',
+          code: 'too many requests',
+          message: 'Too many requests to Qualys IOC have been made. Please try again later.',
+        },
+      ],
+    },
+  },
+  badCredentials: {
+    summary: 'Qualys refused the credentials carried by the JWT',
+    value: envelope('authorization error', 'Authorization failed: InvalidCredentialsException'),
+  },
   missingJwt: MISSING_JWT,
 };
 

@@ -76,10 +76,32 @@ export class ObserveDataDto {
   @ApiPropertyOptional({ type: DocsDto }) indicators?: DocsDto;
   @ApiPropertyOptional({ type: DocsDto }) judgements?: DocsDto;
   @ApiPropertyOptional({ type: DocsDto }) relationships?: DocsDto;
+  @ApiPropertyOptional({
+    type: DocsDto,
+    description: 'One verdict per MD5 or SHA-256 that Qualys judged, naming its judgement',
+  })
+  verdicts?: DocsDto;
 }
 
 export class ObserveResponseDto {
   @ApiPropertyOptional({ type: ObserveDataDto }) data?: ObserveDataDto;
+  @ApiPropertyOptional({
+    type: [ErrorItemDto],
+    description: 'Present when some or all observables failed',
+  })
+  errors?: ErrorItemDto[];
+}
+
+export class DeliberateDataDto {
+  @ApiPropertyOptional({
+    type: DocsDto,
+    description: 'One verdict per MD5 or SHA-256 that Qualys judged; left out when there is none',
+  })
+  verdicts?: DocsDto;
+}
+
+export class DeliberateResponseDto {
+  @ApiPropertyOptional({ type: DeliberateDataDto }) data?: DeliberateDataDto;
   @ApiPropertyOptional({
     type: [ErrorItemDto],
     description: 'Present when some or all observables failed',
@@ -105,10 +127,6 @@ export class ReferLinkDto {
 
 export class ReferResponseDto {
   @ApiProperty({ type: [ReferLinkDto] }) data!: ReferLinkDto[];
-}
-
-export class EmptyObjectDataDto {
-  @ApiProperty({ type: Object, example: {} }) data!: object;
 }
 
 export class EmptyListDataDto {
