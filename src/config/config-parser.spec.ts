@@ -33,8 +33,10 @@ describe('parseRelayConfig', () => {
         concurrency: 64,
         apiVersion: undefined,
         subscriptionConcurrency: 2,
+        subscriptionConcurrencyMax: 16,
         cacheTtlMs: 60_000,
-        cacheMaxBytes: 64 * 1024 * 1024,
+        cacheMaxBytes: 32 * 1024 * 1024,
+        maxAnswerBytes: 8 * 1024 * 1024,
       },
       entitiesLimit: 100,
       entitiesLimitMax: 1000,
@@ -78,8 +80,10 @@ describe('parseRelayConfig', () => {
       QUALYS_CONCURRENCY: '8',
       QUALYS_API_VERSION: 'v1',
       QUALYS_SUBSCRIPTION_CONCURRENCY: '4',
+      QUALYS_SUBSCRIPTION_CONCURRENCY_MAX: '6',
       QUALYS_CACHE_TTL_SEC: '0',
       QUALYS_CACHE_MAX_MB: '8',
+      QUALYS_MAX_ANSWER_MB: '2',
       RELAY_DEADLINE_MS: '12000',
       REDIS_URL: 'rediss://:pw@redis.internal:6380/2',
       REDIS_KEY_PREFIX: 'relay-a:',
@@ -112,8 +116,10 @@ describe('parseRelayConfig', () => {
         concurrency: 8,
         apiVersion: 'v1',
         subscriptionConcurrency: 4,
+        subscriptionConcurrencyMax: 6,
         cacheTtlMs: 0,
         cacheMaxBytes: 8 * 1024 * 1024,
+        maxAnswerBytes: 2 * 1024 * 1024,
       },
       entitiesLimit: 25,
       entitiesLimitMax: 50,
@@ -280,6 +286,16 @@ describe('parseRelayConfig', () => {
       'QUALYS_SUBSCRIPTION_CONCURRENCY must be an integer from 1 to 4',
     ],
     [
+      'QUALYS_SUBSCRIPTION_CONCURRENCY_MAX above the cap',
+      { ...secretEnv, QUALYS_CONCURRENCY: '8', QUALYS_SUBSCRIPTION_CONCURRENCY_MAX: '9' },
+      'QUALYS_SUBSCRIPTION_CONCURRENCY_MAX must be an integer from 1 to 8',
+    ],
+    [
+      'QUALYS_MAX_ANSWER_MB',
+      { ...secretEnv, QUALYS_MAX_ANSWER_MB: '0' },
+      'QUALYS_MAX_ANSWER_MB must be an integer from 1 to 1024',
+    ],
+    [
       'QUALYS_CACHE_TTL_SEC',
       { ...secretEnv, QUALYS_CACHE_TTL_SEC: '-1' },
       'QUALYS_CACHE_TTL_SEC must be an integer from 0 to 86400',
@@ -316,6 +332,11 @@ describe('parseRelayConfig', () => {
     ],
   ])('names the bad variable: %s', (_name, env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
+  });
+
+  it('keeps the default learned-limit clamp within a smaller process cap', () => {
+    const { qualys } = parseRelayConfig({ ...secretEnv, QUALYS_CONCURRENCY: '4' });
+    expect([qualys.concurrency, qualys.subscriptionConcurrencyMax]).toEqual([4, 4]);
   });
 
   it('lists every problem at once', () => {

@@ -24,6 +24,8 @@ export class ConfigValidationError extends Error {
   }
 }
 
+const MIB = 1024 * 1024;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads variables one at a time, collecting every problem before failing. */
@@ -155,10 +157,17 @@ function parseQualys(reader: EnvReader, deadlineMs: number): QualysConfig {
     retries: reader.integer('QUALYS_RETRIES', 2, 0, 10),
     concurrency,
     apiVersion,
-    // Headers may raise it later, never above the process-wide cap (spec §9).
     subscriptionConcurrency: reader.integer('QUALYS_SUBSCRIPTION_CONCURRENCY', 2, 1, concurrency),
+    // Spec §15: what headers may raise a subscription to, so one cannot take every process slot.
+    subscriptionConcurrencyMax: reader.integer(
+      'QUALYS_SUBSCRIPTION_CONCURRENCY_MAX',
+      Math.min(16, concurrency),
+      1,
+      concurrency,
+    ),
     cacheTtlMs: reader.integer('QUALYS_CACHE_TTL_SEC', 60, 0, 86_400) * 1000,
-    cacheMaxBytes: reader.integer('QUALYS_CACHE_MAX_MB', 64, 1, 65_536) * 1024 * 1024,
+    cacheMaxBytes: reader.integer('QUALYS_CACHE_MAX_MB', 32, 1, 65_536) * MIB,
+    maxAnswerBytes: reader.integer('QUALYS_MAX_ANSWER_MB', 8, 1, 1024) * MIB,
   };
 }
 

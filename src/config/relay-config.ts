@@ -46,10 +46,17 @@ export interface QualysConfig {
   apiVersion?: string;
   /** Concurrent calls per subscription until Qualys's headers say otherwise (spec §9). */
   subscriptionConcurrency: number;
+  /**
+   * Highest concurrency a subscription's headers may set (spec §15), so that
+   * one subscription cannot hold every process slot.
+   */
+  subscriptionConcurrencyMax: number;
   /** Lifetime of a cached search answer, milliseconds; 0 disables the cache (spec §9). */
   cacheTtlMs: number;
-  /** Memory bound of the in-process result cache, bytes of serialized answers. */
+  /** Heap the in-process result cache may hold, bytes: keys, entries and their overhead (spec §15). */
   cacheMaxBytes: number;
+  /** Largest Qualys answer read, bytes, decoded (spec §15). */
+  maxAnswerBytes: number;
 }
 
 /** Shared state for several replicas (spec §9); absent = this process only. */

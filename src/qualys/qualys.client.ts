@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { QualysHttp, type QualysHttpResponse } from './qualys-http.js';
 import type { RelayContext } from '../auth/relay-context.js';
+import { parseJsonArray, type JsonArrayProblem } from '../common/json-array.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
 import { tokenFromAuthAnswer } from './auth-answer.js';
@@ -49,8 +50,6 @@ export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.j
 
 /** Event lists compress tenfold; the transport decodes what Qualys compresses (qualys-transport.ts). */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
-/** Never read an answer larger than this (decoded): a runaway answer must not exhaust memory. */
-const MAX_ANSWER_BYTES = 20 * 1024 * 1024;
 
 /** One HTTP answer of Qualys and what its status means (qualys-status.ts). */
 interface Answer {
@@ -266,7 +265,7 @@ export class QualysClient implements OnApplicationShutdown {
       if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [], fetchedAt };
       if (statusClass !== 'success')
         throw errorForStatus(statusClass, response.status, response.data, context.credentials);
-      const events = parseEventsArray(response.data);
+      const events = parseEventsArray(response.data, pageSize);
       return { pageSize, eventsJson: response.data, events, fetchedAt };
     }
   }
@@ -309,13 +308,14 @@ export class QualysClient implements OnApplicationShutdown {
               'User-Agent': QUALYS_USER_AGENT,
             },
             signal,
-            maxBytes: MAX_ANSWER_BYTES,
+            // Spec §15: `QUALYS_MAX_ANSWER_MB`, decoded: a runaway answer must not exhaust memory.
+            maxBytes: this.config.maxAnswerBytes,
           }),
         );
         // What the answer says about the subscription is known before the
         // slot frees, so the next call already follows it (a probe's answer
         // clears or renews the block its waiters are waiting on).
-        limits = readLimitHeaders(answer.response.headers, this.config.concurrency);
+        limits = readLimitHeaders(answer.response.headers, this.config.subscriptionConcurrencyMax);
         kind = this.learn(subscriptionId, answer.statusClass, limits, grant.probe);
       } finally {
         grant.release();
@@ -432,7 +432,7 @@ export class QualysClient implements OnApplicationShutdown {
             'User-Agent': QUALYS_USER_AGENT,
           },
           signal,
-          maxBytes: MAX_ANSWER_BYTES,
+          maxBytes: this.config.maxAnswerBytes,
         }),
       );
       if (statusClass === 'success') return tokenFromAuthAnswer(response.data);
@@ -475,15 +475,18 @@ export class QualysClient implements OnApplicationShutdown {
   }
 }
 
-function parseEventsArray(body: string): unknown[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw unexpectedResponse('the events answer is not valid JSON');
-  }
-  if (!Array.isArray(parsed)) throw unexpectedResponse('the events answer is not a JSON array');
-  return parsed;
+const MALFORMED_ANSWER: Record<JsonArrayProblem, string> = {
+  invalid: 'the events answer is not valid JSON',
+  'not-array': 'the events answer is not a JSON array',
+  'too-many-elements': 'the events answer holds more events than the page size asked for',
+  'too-complex': 'the events answer is nested too deeply or too densely',
+};
+
+/** Spec §15: more events than `pageSize` is malformed, and parsing stops there (json-array.ts). */
+function parseEventsArray(body: string, pageSize: number): unknown[] {
+  const parsed = parseJsonArray(body, pageSize);
+  if (!parsed.ok) throw unexpectedResponse(MALFORMED_ANSWER[parsed.problem]);
+  return parsed.elements;
 }
 
 function onlyObjects(events: readonly unknown[]): QualysEvent[] {
@@ -494,7 +497,7 @@ function onlyObjects(events: readonly unknown[]): QualysEvent[] {
 }
 
 function resultOf(answer: SearchAnswer): SearchResult {
-  const events = onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson));
+  const events = onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson, answer.pageSize));
   return { events, fetchedAt: answer.fetchedAt };
 }
 

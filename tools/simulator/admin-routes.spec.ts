@@ -193,7 +193,7 @@ describe('Qualys simulator: admin endpoints', () => {
     );
     expect([badSpec.status, await badSpec.text()]).toEqual([
       400,
-      "'kind' must be one of status, malformed-json, json-object, huge-body, endless-body, hang, reset, echo-request",
+      "'kind' must be one of status, malformed-json, json-object, huge-body, gzip-bomb, endless-body, hang, reset, echo-request",
     ]);
     expect(await search(await client.requestToken())).toBe(200);
   });

@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { defaultStatusBody, type FaultSpec } from './faults.js';
 import { drainOrClose, send } from './http-io.js';
 
@@ -68,6 +69,16 @@ export function hugeBodyEventCount(): number {
   return hugeChunkCount() * HUGE_CHUNK_EVENTS;
 }
 
+/** Events in the `gzip-bomb` array: `[` + n × `{}` joined by `,` + `]` = 3n + 1 bytes = 4 MiB. */
+export const GZIP_BOMB_EVENTS = (4 * 1024 * 1024 - 1) / 3;
+let gzipBomb: Buffer | undefined;
+
+/** The `gzip-bomb` answer as sent (compressed), built once on first use. */
+export function gzipBombBody(): Buffer {
+  gzipBomb ??= gzipSync(`[${'{},'.repeat(GZIP_BOMB_EVENTS - 1)}{}]`, { level: 9 });
+  return gzipBomb;
+}
+
 /** Answers `request` as the fault says, instead of the normal answer. */
 export function respondWithFault(
   request: IncomingMessage,
@@ -92,6 +103,13 @@ export function respondWithFault(
     case 'huge-body':
       response.writeHead(200, { ...JSON_TYPE, ...headers });
       void streamHugeBody(response, environment);
+      return;
+    case 'gzip-bomb':
+      send(response, 200, gzipBombBody(), {
+        ...JSON_TYPE,
+        'Content-Encoding': 'gzip',
+        ...headers,
+      });
       return;
     case 'endless-body':
       response.writeHead(200, { ...JSON_TYPE, ...headers });

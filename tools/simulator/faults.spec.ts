@@ -54,7 +54,7 @@ describe('validateFaultSpec', () => {
     [{ on: 'token', kind: 'hang' }, "'on' must be one of auth, search"],
     [
       { on: 'search', kind: 'slow' },
-      "'kind' must be one of status, malformed-json, json-object, huge-body, endless-body, hang, reset, echo-request",
+      "'kind' must be one of status, malformed-json, json-object, huge-body, gzip-bomb, endless-body, hang, reset, echo-request",
     ],
     [{ on: 'search', kind: 'status' }, "'status' must be an integer from 200 to 599"],
     [{ on: 'search', kind: 'status', status: 600 }, "'status' must be an integer from 200 to 599"],

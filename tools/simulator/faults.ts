@@ -7,6 +7,7 @@ export type FaultKind =
   | 'malformed-json'
   | 'json-object'
   | 'huge-body'
+  | 'gzip-bomb'
   | 'endless-body'
   | 'hang'
   | 'reset'
@@ -28,6 +29,9 @@ export interface FaultMatch {
  * - `malformed-json`: 200, `application/json`, truncated JSON (or `body`).
  * - `json-object`: 200, a JSON object where an array is expected (or `body`).
  * - `huge-body`: 200, a valid JSON array of about 50 MiB, streamed.
+ * - `gzip-bomb`: 200, `Content-Encoding: gzip`, a JSON array of empty objects
+ *   (`[{},{},…]`): about 4 KiB on the wire, 4 MiB and 1.4 million events
+ *   decoded — within any sane size cap, far more events than a page holds.
  * - `endless-body`: 200, a JSON array that never ends: one chunk every
  *   `chunkIntervalMs` (default 10) until the client goes away.
  * - `hang`: never answers.
@@ -69,6 +73,7 @@ const KINDS: readonly string[] = [
   'malformed-json',
   'json-object',
   'huge-body',
+  'gzip-bomb',
   'endless-body',
   'hang',
   'reset',

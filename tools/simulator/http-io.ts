@@ -23,7 +23,7 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
 export function send(
   response: ServerResponse,
   status: number,
-  body: string,
+  body: string | Buffer,
   headers: OutgoingHttpHeaders = {},
 ): void {
   if (response.headersSent || response.destroyed) return;

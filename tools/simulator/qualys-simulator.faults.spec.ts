@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { SIMULATOR_VALUES } from './dataset.js';
+import { gunzipSync } from 'node:zlib';
 import {
+  GZIP_BOMB_EVENTS,
+  gzipBombBody,
   HUGE_BODY_MIN_BYTES,
   hugeBodyEventCount,
   hugeBodyLength,
@@ -250,6 +253,23 @@ describe('Qualys simulator: injected faults', () => {
       const events = JSON.parse(text) as { type: string }[];
       expect([events.length, events[0].type]).toEqual([hugeBodyEventCount(), 'FILE']);
       await waitFor(() => simulator.activeStreams === 0);
+    });
+
+    it('answers ~4 KiB of gzip that decodes to 4 MiB of empty objects for gzip-bomb', async () => {
+      simulator.injectFault({ on: 'search', kind: 'gzip-bomb', times: 1 });
+      const { response } = await rawGet(`${simulator.url}/ioc/events?filter=x`, {
+        Authorization: `Bearer ${token}`,
+      });
+      const chunks: Buffer[] = [];
+      for await (const chunk of response! as AsyncIterable<Buffer>) chunks.push(chunk);
+      const wire = Buffer.concat(chunks);
+      expect([response!.statusCode, response!.headers['content-encoding']]).toEqual([200, 'gzip']);
+      expect(wire.equals(gzipBombBody())).toBe(true);
+      expect(wire.length).toBeLessThan(8 * 1024);
+      const decoded = gunzipSync(wire).toString('utf8');
+      expect(decoded.length).toBe(4 * MIB);
+      expect(decoded.startsWith('[{},{},')).toBe(true);
+      expect((JSON.parse(decoded) as unknown[]).length).toBe(GZIP_BOMB_EVENTS);
     });
 
     it('stops streaming the huge body when the client aborts', async () => {

@@ -246,6 +246,46 @@ describe('Qualys simulator: options affecting searches', () => {
     }
   });
 
+  it('delays the searches of a user with its own latency, and only those', async () => {
+    const simulator = await startQualysSimulator({
+      credentials: { slow: 'pw-slow', quick: 'pw-quick' },
+      userLatencyMs: { slow: 300 },
+    });
+    try {
+      const client = new SimulatorClient(simulator.url);
+      const slowToken = await client.requestToken('slow', 'pw-slow');
+      const quickToken = await client.requestToken('quick', 'pw-quick');
+      const search = async (token: string): Promise<number> => {
+        const response = await fetch(`${simulator.url}/ioc/events?state=true`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        await response.text();
+        return response.status;
+      };
+      const started = performance.now();
+      const answered: string[] = [];
+      const slow = search(slowToken).then(() => answered.push('slow'));
+      const quick = search(quickToken).then(() => answered.push('quick'));
+      await Promise.all([slow, quick]);
+      expect(answered).toEqual(['quick', 'slow']);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+
+      simulator.setUserLatency('quick', 300);
+      simulator.setUserLatency('slow', undefined);
+      answered.length = 0;
+      await Promise.all([
+        search(quickToken).then(() => answered.push('quick')),
+        search(slowToken).then(() => answered.push('slow')),
+      ]);
+      expect(answered).toEqual(['slow', 'quick']);
+      expect(() => simulator.setUserLatency('slow', -1)).toThrow(
+        'latency must be a non-negative number of milliseconds',
+      );
+    } finally {
+      await simulator.close();
+    }
+  });
+
   it('serves an events override and caps pageSize at 1000', async () => {
     const events: SimulatorEvent[] = Array.from({ length: 1200 }, (_, i) => ({
       active: true,

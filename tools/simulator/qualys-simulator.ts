@@ -62,6 +62,8 @@ export interface SimulatorOptions extends SubscriptionLimitsPatch {
   port?: number;
   /** Delay before every Qualys answer (not admin ones); default 0. */
   latencyMs?: number;
+  /** Delay before the search answers of these users instead of `latencyMs` (a slow subscription). */
+  userLatencyMs?: Record<string, number>;
   /** username → password; default `{ [SIMULATOR_USER]: SIMULATOR_PASSWORD }`. */
   credentials?: Record<string, string>;
   /** Lifetime of issued tokens; default 4 hours. */
@@ -114,6 +116,8 @@ export interface QualysSimulator {
   close(): Promise<void>;
   resetStats(): void;
   setLatency(ms: number): void;
+  /** The delay of `user`'s search answers from now on; `undefined` returns it to `latencyMs`. */
+  setUserLatency(user: string, ms: number | undefined): void;
   /** Validates and adds a fault; throws `FaultSpecError` when invalid. Returns the stored spec. */
   injectFault(spec: FaultSpec): FaultSpec;
   clearFaults(): void;
@@ -173,6 +177,7 @@ class Simulator implements QualysSimulator {
   private readonly faults = new FaultBook();
   private readonly random: () => number;
   private latencyMs: number;
+  private readonly userLatencyMs: Map<string, number>;
   private authCalls = 0;
   private searchCalls = 0;
   private requests: RecordedRequest[] = [];
@@ -189,6 +194,7 @@ class Simulator implements QualysSimulator {
     this.index = new EventIndex(settings.events);
     this.random = createPrng(settings.seed);
     this.latencyMs = settings.latencyMs;
+    this.userLatencyMs = new Map(Object.entries(settings.userLatencyMs));
     const handler = (request: IncomingMessage, response: ServerResponse) =>
       this.onRequest(request, response);
     this.server = settings.tls ? createHttpsServer(settings.tls, handler) : createServer(handler);
@@ -258,6 +264,11 @@ class Simulator implements QualysSimulator {
     this.latencyMs = nonNegative(ms, 'latency');
   }
 
+  setUserLatency(user: string, ms: number | undefined): void {
+    if (ms === undefined) this.userLatencyMs.delete(user);
+    else this.userLatencyMs.set(user, nonNegative(ms, 'latency'));
+  }
+
   injectFault(spec: FaultSpec): FaultSpec {
     const valid = validateFaultSpec(spec);
     this.faults.add(valid);
@@ -320,7 +331,7 @@ class Simulator implements QualysSimulator {
     }
     // The fault is chosen on arrival, so `times` counts requests in the order they came.
     const fault = this.chooseFault(endpoint.route, url.searchParams);
-    if (!(await this.delay()) || response.destroyed) return;
+    if (!(await this.delay(search?.user)) || response.destroyed) return;
     if (search !== undefined) this.setLimitHeaders(response, search.user);
     if (fault !== undefined) {
       respondWithFault(
@@ -452,11 +463,12 @@ class Simulator implements QualysSimulator {
     }
   }
 
-  /** Waits the configured latency; false when the simulator closed meanwhile. */
-  private async delay(): Promise<boolean> {
-    if (this.latencyMs === 0) return true;
+  /** Waits the configured latency (of `user`'s searches); false when the simulator closed meanwhile. */
+  private async delay(user?: string): Promise<boolean> {
+    const ms = (user === undefined ? undefined : this.userLatencyMs.get(user)) ?? this.latencyMs;
+    if (ms === 0) return true;
     try {
-      await sleep(this.latencyMs, undefined, { signal: this.lifetime.signal });
+      await sleep(ms, undefined, { signal: this.lifetime.signal });
       return true;
     } catch {
       return false;
@@ -539,6 +551,12 @@ function resolveOptions(options: SimulatorOptions): Settings {
     host: options.host ?? '127.0.0.1',
     port,
     latencyMs: nonNegative(options.latencyMs ?? 0, 'latencyMs'),
+    userLatencyMs: Object.fromEntries(
+      Object.entries(options.userLatencyMs ?? {}).map(([user, ms]) => [
+        user,
+        nonNegative(ms, 'userLatencyMs'),
+      ]),
+    ),
     credentials: { ...credentials },
     tokenTtlMs,
     events: options.events ?? SIMULATOR_EVENTS,

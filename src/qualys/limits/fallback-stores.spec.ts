@@ -46,7 +46,7 @@ describe('Fallback stores: Redis while it answers, this process otherwise', () =
   it('answers a call that Redis refuses from this process, and keeps using Redis for the next', async () => {
     const results = new FallbackResults(
       new RedisResults(connection, keys, new ResultCipher(SECRET)),
-      new MemoryResults(1_000_000),
+      new MemoryResults(1_000_000, 0),
       connection,
     );
     // A key of the wrong type: every GET/SET on it is a WRONGTYPE reply error.

@@ -38,7 +38,7 @@ describe('Qualys limit headers (spec §9)', () => {
     expect(readLimitHeaders(headers, 64)).toEqual({ concurrencyLimit: 3, remaining: 0 });
   });
 
-  it('clamps limits to the process-wide cap and waits to the window', () => {
+  it('clamps limits to QUALYS_SUBSCRIPTION_CONCURRENCY_MAX and waits to the window', () => {
     expect(
       readLimitHeaders(
         {

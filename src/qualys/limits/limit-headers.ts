@@ -2,7 +2,9 @@
  * Spec §9: what a Qualys answer says about the subscription's limits. Header
  * values are untrusted input: each is clamped to a sane range and ignored
  * when it does not parse, so a broken or hostile answer cannot stall the
- * relay for a day or raise its concurrency past the process-wide cap.
+ * relay for a day, nor raise one subscription's concurrency past
+ * `QUALYS_SUBSCRIPTION_CONCURRENCY_MAX` and so take the other subscriptions'
+ * share of the process (spec §15).
  */
 export interface LimitHeaders {
   /** Concurrent calls the subscription allows, clamped to 1…`maxConcurrency`. */

@@ -36,7 +36,7 @@ export interface LimitStores {
 export function createLimitStores(config: RelayConfig): LimitStores {
   const memory = {
     gate: new MemoryGate(),
-    results: new MemoryResults(config.qualys.cacheMaxBytes),
+    results: new MemoryResults(config.qualys.cacheMaxBytes, config.qualys.cacheTtlMs),
     inflight: new MemoryInflight(),
   };
   if (config.redis === undefined) {
@@ -45,7 +45,10 @@ export function createLimitStores(config: RelayConfig): LimitStores {
       ...memory,
       redisState: () => 'off',
       onRedisStateChange: () => () => undefined,
-      close: () => Promise.resolve(),
+      close: () => {
+        memory.results.close();
+        return Promise.resolve();
+      },
     };
   }
 
@@ -68,7 +71,10 @@ export function createLimitStores(config: RelayConfig): LimitStores {
     redisState: () => (connection.up ? 'up' : 'down'),
     onRedisStateChange: (listener) =>
       connection.onStateChange((up) => listener(up ? 'up' : 'down')),
-    close: () => connection.close(),
+    close: () => {
+      memory.results.close();
+      return connection.close();
+    },
   };
   void connection.connect();
   return stores;

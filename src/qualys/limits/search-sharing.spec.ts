@@ -26,7 +26,7 @@ const answer = (pageSize: number, events: unknown[], fetchedAt = FETCHED_AT): Se
 function sharing(ttlMs = 60_000) {
   const lookups: CacheLookup[] = [];
   const shared = new SearchSharing(
-    new MemoryResults(1024 * 1024),
+    new MemoryResults(1024 * 1024, 0),
     new MemoryInflight(),
     ttlMs,
     (result) => lookups.push(result),

@@ -1,4 +1,5 @@
-import type { InflightStore, ResultStore } from './limit-stores.js';
+import { parseJsonArray } from '../../common/json-array.js';
+import type { CachedSearch, InflightStore, ResultStore } from './limit-stores.js';
 
 /** Where one search's answer may be shared: its credentials and the search itself (keyed HMACs). */
 export interface SearchIdentity {
@@ -78,7 +79,7 @@ export class SearchSharing {
   async cached(identity: SearchIdentity, pageSize: number): Promise<CachedEvents | undefined> {
     if (!this.cacheEnabled) return undefined;
     const entry = await this.results.get(identity.credentialsId, identity.searchId);
-    const events = entry === undefined ? undefined : parseArray(entry.eventsJson);
+    const events = entry === undefined ? undefined : parseStored(entry);
     if (entry === undefined || events === undefined) return undefined;
     if (entry.pageSize < pageSize && events.length >= entry.pageSize) return undefined;
     this.onLookup?.('hit');
@@ -143,7 +144,7 @@ export class SearchSharing {
       await this.replicas.finished(credentialsId, searchKey, budgetMs, signal);
       progress.waitingForLimits = false;
       const entry = await this.results.get(credentialsId, identity.searchId);
-      if (entry !== undefined && parseArray(entry.eventsJson) !== undefined) return entry;
+      if (entry !== undefined && parseStored(entry) !== undefined) return entry;
       // The owner failed or vanished (errors are never cached): search ourselves.
     }
     try {
@@ -196,11 +197,8 @@ export class SearchSharing {
   }
 }
 
-function parseArray(json: string): unknown[] | undefined {
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return Array.isArray(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+/** A stored answer holds at most the page size it was fetched with; anything else is a miss. */
+function parseStored(entry: CachedSearch): unknown[] | undefined {
+  const parsed = parseJsonArray(entry.eventsJson, entry.pageSize);
+  return parsed.ok ? parsed.elements : undefined;
 }

@@ -92,6 +92,17 @@ describe('SubscriptionScheduler (spec §9)', () => {
     expect(order).toEqual(['a1', 'a2', 'b1']);
   });
 
+  it('gives the process-wide slots to waiting subscriptions in turn (spec §15)', async () => {
+    const { order, take, release } = recorder(create({ globalCap: 2, defaultLimit: 16 }));
+    for (let i = 1; i <= 6; i++) void take('loaded', {}, `a${i}`);
+    for (let i = 1; i <= 3; i++) void take('b', {}, `b${i}`);
+    for (let i = 1; i <= 2; i++) void take('c', {}, `c${i}`);
+    await tick();
+    expect(order).toEqual(['a1', 'a2']);
+    for (const name of ['a1', 'a2', 'a3', 'b1', 'c1', 'a4', 'b2', 'c2', 'a5']) await release(name);
+    expect(order).toEqual(['a1', 'a2', 'a3', 'b1', 'c1', 'a4', 'b2', 'c2', 'a5', 'b3', 'a6']);
+  });
+
   it('follows the limit Qualys announces, up and down', async () => {
     const { order, take, release } = recorder(create({ defaultLimit: 2 }));
     const request = {};

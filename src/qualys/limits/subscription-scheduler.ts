@@ -1,4 +1,5 @@
 import type { SlotLease, SubscriptionGate } from './limit-stores.js';
+import { TurnRotation } from './turn-rotation.js';
 
 /** A held slot of a subscription: the right to send one call to Qualys. */
 export interface SlotGrant {
@@ -164,8 +165,10 @@ class Subscription {
  * Spec §9: one queue per Qualys subscription (API URL + user). At most
  * `limit` calls of a subscription are in flight — the limit starts at
  * `QUALYS_SUBSCRIPTION_CONCURRENCY` and follows the concurrency header of
- * every answer — and at most `QUALYS_CONCURRENCY` calls in all.
- * Subscriptions never wait for each other; within one, requests take turns.
+ * every answer, clamped to `QUALYS_SUBSCRIPTION_CONCURRENCY_MAX` — and at
+ * most `QUALYS_CONCURRENCY` calls in all, which waiting subscriptions take
+ * in turn (spec §15). Subscriptions never wait for each other beyond that
+ * share; within one, requests take turns.
  *
  * Why not p-queue or p-limit: neither rotates between requests inside one
  * queue, nor asks an external store (Redis, shared by replicas) before
@@ -173,8 +176,8 @@ class Subscription {
  */
 export class SubscriptionScheduler {
   private readonly subscriptions = new Map<string, Subscription>();
-  /** Subscriptions with calls waiting, in the order they get their turn. */
-  private readonly ready = new Set<Subscription>();
+  /** Subscriptions with calls waiting take the process's slots in turn (spec §15). */
+  private readonly ready = new TurnRotation<Subscription>();
   private globalRunning = 0;
   private pumping = false;
   private closed = false;
@@ -213,7 +216,7 @@ export class SubscriptionScheduler {
       }
       subscription.push(ticket, front);
       this.options.observer?.queueDepth(1);
-      this.ready.add(subscription);
+      this.ready.join(subscription);
       this.pump();
     });
   }
@@ -306,19 +309,19 @@ export class SubscriptionScheduler {
       let started = true;
       while (started && this.globalRunning < this.options.globalCap) {
         started = false;
-        for (const subscription of [...this.ready]) {
+        for (const subscription of this.ready.inTurn()) {
           if (this.globalRunning >= this.options.globalCap) break;
           if (subscription.pending === 0) {
-            this.ready.delete(subscription);
+            this.ready.leave(subscription);
             continue;
           }
+          // At its own limit or paused: it keeps its place for the next slot.
           if (!this.mayStart(subscription)) continue;
           const ticket = subscription.take();
           if (ticket === undefined) continue;
           this.options.observer?.queueDepth(-1);
           // To the back of the rotation: the other subscriptions go next.
-          this.ready.delete(subscription);
-          if (subscription.pending > 0) this.ready.add(subscription);
+          this.ready.served(subscription, subscription.pending > 0);
           this.start(subscription, ticket);
           started = true;
         }
@@ -368,7 +371,7 @@ export class SubscriptionScheduler {
               this.options.observer?.queueDepth(-1);
               this.settle(waiting, spent);
             }
-            this.ready.delete(subscription);
+            this.ready.leave(subscription);
           }
         },
         () => {
@@ -411,7 +414,7 @@ export class SubscriptionScheduler {
   private requeue(subscription: Subscription, ticket: Ticket): void {
     subscription.push(ticket, true);
     this.options.observer?.queueDepth(1);
-    this.ready.add(subscription);
+    this.ready.join(subscription);
   }
 
   private awaitRelease(subscription: Subscription): void {
