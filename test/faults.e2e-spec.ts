@@ -232,7 +232,7 @@ describe('Qualys faults beyond spec §7 (fault injection)', () => {
         envelope('unknown', 'Unexpected response from Qualys IOC: the response body is too large'),
       );
       expect(ms).toBeLessThan(BUDGET_MS);
-      // The client gives up at 20 MiB: the simulator sees the connection go.
+      // The client gives up at QUALYS_MAX_ANSWER_MB (8 MiB): the simulator sees the connection go.
       expect(await streamsClosed()).toBe(0);
       await expectRecovery();
     });
