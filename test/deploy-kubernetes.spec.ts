@@ -243,7 +243,7 @@ describe('deploy/kubernetes/components/redis (several replicas, spec §9)', () =
       JWT_SECRET: 'y'.repeat(32),
     });
     expect(config.redis).toEqual({
-      url: redisSecret.stringData!.REDIS_URL,
+      topology: { kind: 'server', url: redisSecret.stringData!.REDIS_URL },
       keyPrefix: 'qualys-relay:',
       encryptionKey: redisSecret.stringData!.CACHE_ENCRYPTION_KEY,
     });
