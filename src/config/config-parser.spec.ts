@@ -47,6 +47,7 @@ describe('parseRelayConfig', () => {
       trustProxyHops: 0,
       readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
       egress: { noProxy: [] },
+      docsEnabled: true,
     });
   });
 
@@ -124,6 +125,7 @@ describe('parseRelayConfig', () => {
       trustProxyHops: 1,
       readiness: { maxEventLoopDelayMs: 250, maxHeapUsedMb: 384 },
       egress: { noProxy: [] },
+      docsEnabled: true,
       redis: {
         topology: { kind: 'server', url: 'rediss://:pw@redis.internal:6380/2' },
         keyPrefix: 'relay-a:',
@@ -466,5 +468,26 @@ describe('parseRelayConfig: Redis topologies (one server, Sentinel, Cluster)', (
     for (const secret of ['url-secret', 'data-secret', 'sentinel-secret']) {
       expect([secret, problems.includes(secret)]).toEqual([secret, false]);
     }
+  });
+});
+
+describe('parseRelayConfig: the operations port and the docs switch', () => {
+  it('moves operations to OPS_PORT and turns the docs off on request', () => {
+    const config = parseRelayConfig({ ...secretEnv, OPS_PORT: '9091', DOCS_ENABLED: 'false' });
+    expect([config.port, config.opsPort, config.docsEnabled]).toEqual([9090, 9091, false]);
+  });
+
+  it('keeps everything on PORT with the docs on by default', () => {
+    const config = parseRelayConfig(secretEnv);
+    expect([config.opsPort, config.docsEnabled]).toEqual([undefined, true]);
+  });
+
+  it.each([
+    ['equal to PORT', { PORT: '8080', OPS_PORT: '8080' }, ['OPS_PORT must differ from PORT']],
+    ['the default PORT', { OPS_PORT: '9090' }, ['OPS_PORT must differ from PORT']],
+    ['not a port', { OPS_PORT: '70000' }, ['OPS_PORT must be an integer from 0 to 65535']],
+    ['DOCS_ENABLED', { DOCS_ENABLED: 'off' }, ['DOCS_ENABLED must be true or false']],
+  ])('stops start-up naming the variable: %s', (_name, env, problems) => {
+    expect(problemsOf({ ...secretEnv, ...env })).toEqual(problems);
   });
 });

@@ -290,6 +290,19 @@ function parseRedisNodes(
   return nodes as RedisNode[];
 }
 
+/** Spec §14: the operations port and the docs switch. */
+function parseOperations(
+  reader: EnvReader,
+  port: number,
+): { opsPort?: number; docsEnabled: boolean } {
+  const docsEnabled = reader.boolean('DOCS_ENABLED', true);
+  if (reader.raw('OPS_PORT') === undefined) return { docsEnabled };
+  const opsPort = reader.integer('OPS_PORT', -1, 0, 65_535);
+  if (opsPort === -1) return { docsEnabled };
+  if (opsPort === port) reader.problems.push('OPS_PORT must differ from PORT');
+  return { opsPort, docsEnabled };
+}
+
 /**
  * Parses and validates the whole environment once (spec §8). Throws a
  * `ConfigValidationError` listing every bad variable by name.
@@ -324,8 +337,10 @@ export function parseRelayConfig(env: Env): RelayConfig {
       maxHeapUsedMb: reader.integer('READINESS_MAX_HEAP_USED_MB', 0, 0, 1_048_576),
     },
   };
+  const operations = parseOperations(reader, config.port);
   if (reader.problems.length > 0 || auth === undefined) {
     throw new ConfigValidationError(reader.problems);
   }
-  return redis === undefined ? { ...config, auth } : { ...config, auth, redis };
+  const parsed = { ...config, ...operations, auth };
+  return redis === undefined ? parsed : { ...parsed, redis };
 }

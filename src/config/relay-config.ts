@@ -134,6 +134,13 @@ export interface RelayConfig {
   redis?: RedisConfig;
   /** The egress proxy and extra CA of every outbound call (spec §11). */
   egress: EgressSettings;
+  /**
+   * `OPS_PORT`: metrics, probes and docs on a port of their own (spec §14);
+   * absent = everything on `port`.
+   */
+  opsPort?: number;
+  /** `DOCS_ENABLED`: whether the Swagger UI and `/docs-json` are served. */
+  docsEnabled: boolean;
 }
 
 /** Local thresholds of `GET /healthz/ready` (never a Qualys call). */
