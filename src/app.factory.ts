@@ -8,6 +8,7 @@ import { AppModule } from './app.module.js';
 import { applyHttpServerTimeouts } from './common/http-server-timeouts.js';
 import type { RelayConfig } from './config/relay-config.js';
 import { GracefulShutdown } from './health/graceful-shutdown.js';
+import { OpsServer } from './health/ops-server.js';
 import { createHttpLogger, createRelayLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
 import { setupSwagger } from './openapi.js';
@@ -85,12 +86,20 @@ export function mountPipeline(
   app.use(createHttpLogger(logger));
   app.use(app.get(RelayMetrics).middleware);
   app.use(app.get(GracefulShutdown).middleware);
+  // Spec §14: with OPS_PORT, each route answers on its own port only.
+  const opsServer = app.get(OpsServer);
+  if (config.opsPort !== undefined) app.use(opsServer.portRouter);
   app.use(helmet(HELMET_OPTIONS));
   // Our own limit: an oversized body is a clear `invalid argument`, not a crash.
   // Not strict: a JSON scalar body reaches the pipe, which names the problem
   // ("must be a JSON array") instead of "not valid JSON".
   app.useBodyParser('json', { limit: config.bodyLimitBytes, type: () => true, strict: false });
-  setupSwagger(app);
+  if (config.docsEnabled) {
+    setupSwagger(
+      app,
+      config.opsPort === undefined ? undefined : (request) => opsServer.relayUrl(request),
+    );
+  }
   if (config.qualys.allowInsecure) {
     // Spec §8: an operator must see that the URL safety net is loosened.
     new Logger('Config').warn(

@@ -4,6 +4,7 @@ import { Logger, ShutdownSignal } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigValidationError, parseRelayConfig } from './config/config-parser.js';
 import { loadLocalEnvFile } from './config/local-env-file.js';
+import { OpsServer } from './health/ops-server.js';
 
 async function bootstrap(): Promise<void> {
   loadLocalEnvFile();
@@ -28,6 +29,14 @@ async function bootstrap(): Promise<void> {
   await app.listen(config.port, config.host);
   const { address, port } = app.getHttpServer().address() as AddressInfo;
   new Logger('Bootstrap').log({ address, port }, 'Qualys IOC relay listening');
+  // Spec §14: metrics, probes and docs on OPS_PORT, when set.
+  const ops = await app.get(OpsServer).listen();
+  if (ops !== undefined) {
+    new Logger('Bootstrap').log(
+      { address: ops.address, port: ops.port },
+      'Operations port listening',
+    );
+  }
 }
 
 void bootstrap();

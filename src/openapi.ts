@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Request } from 'express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { RELAY_VERSION } from './common/version.js';
 import { DOCS_PATH } from './observability/route-label.js';
@@ -43,9 +44,25 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 /**
  * Serves the Swagger UI at `/docs` and the document at `/docs-json`. The
  * document is built on the first request for it, not at start-up.
+ * `relayUrl`, when the docs live on the operations port: the relay routes'
+ * URL for the request's browser, named in the document's `servers` so
+ * "Try it out" calls the relay port.
  */
-export function setupSwagger(app: INestApplication): void {
+export function setupSwagger(app: INestApplication, relayUrl?: (request: Request) => string): void {
   SwaggerModule.setup(DOCS_PATH.slice(1), app, () => buildOpenApiDocument(app), {
+    ...(relayUrl === undefined
+      ? {}
+      : {
+          // Swagger's type leaves the request generic; Express hands it its own.
+          patchDocumentOnRequest: <TRequest>(
+            request: TRequest,
+            _response: unknown,
+            document: OpenAPIObject,
+          ): OpenAPIObject => ({
+            ...document,
+            servers: [{ url: relayUrl(request as Request), description: 'The relay routes' }],
+          }),
+        }),
     jsonDocumentUrl: OPENAPI_JSON_PATH.slice(1),
     raw: ['json'],
     customSiteTitle: 'Qualys IOC Relay — API',

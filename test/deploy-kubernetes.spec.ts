@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { parseDocument } from 'yaml';
 import { parseRelayConfig } from '../src/config/config-parser.js';
@@ -28,6 +29,7 @@ const MODELS = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 } as const;
 
 function model(file: string) {
@@ -43,6 +45,8 @@ const deployment = model('deployment.yaml') as Deployment;
 const service = model('service.yaml') as Service;
 const hpa = model('hpa.yaml') as HorizontalPodAutoscaler;
 const pdb = model('pdb.yaml') as PodDisruptionBudget;
+const opsService = model('ops-service.yaml') as Service;
+const networkPolicy = model('networkpolicy.yaml') as NetworkPolicy;
 const secretExample = model('secret.example.yaml') as Secret;
 const pod = deployment.spec!.template.spec!;
 const container = pod.containers[0];
@@ -69,6 +73,8 @@ describe('deploy/kubernetes (issue #5.8)', () => {
       'configmap.yaml',
       'deployment.yaml',
       'service.yaml',
+      'ops-service.yaml',
+      'networkpolicy.yaml',
       'hpa.yaml',
       'pdb.yaml',
     ]);
@@ -85,6 +91,8 @@ describe('deploy/kubernetes (issue #5.8)', () => {
     ['service.yaml', service],
     ['hpa.yaml', hpa],
     ['pdb.yaml', pdb],
+    ['ops-service.yaml', opsService],
+    ['networkpolicy.yaml', networkPolicy],
     ['secret.example.yaml', secretExample],
   ])('%s validates against the Kubernetes schema', (_file, manifest) => {
     expect(() => manifest.validate()).not.toThrow();
@@ -98,20 +106,56 @@ describe('deploy/kubernetes (issue #5.8)', () => {
     });
   });
 
-  it("serves on the app's port 9090, probing /healthz/live and /healthz/ready", () => {
+  it("serves the relay on the app's port 9090, probing and scraping on the operations port 9091", () => {
     const defaults = parseRelayConfig({ AUTH_MODE: 'secret', JWT_SECRET: 'x'.repeat(32) });
+    const base = parseRelayConfig({ ...configMap.data, JWT_SECRET: 'y'.repeat(32) });
     expect(container.ports).toEqual([
       { name: 'http', containerPort: defaults.port, protocol: 'TCP' },
+      { name: 'ops', containerPort: base.opsPort, protocol: 'TCP' },
     ]);
-    expect(defaults.port).toBe(9090);
-    expect(configMap.data?.PORT).toBe('9090');
-    expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz/live', port: 'http' });
-    expect(container.readinessProbe?.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
-    for (const path of ['/healthz/live', '/healthz/ready'])
+    expect([defaults.port, base.port, base.opsPort]).toEqual([9090, 9090, 9091]);
+    expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz/live', port: 'ops' });
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/healthz/ready', port: 'ops' });
+    expect(deployment.spec!.template.metadata!.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(base.opsPort),
+      'prometheus.io/path': '/metrics',
+    });
+    for (const path of ['/healthz/live', '/healthz/ready', '/metrics'])
       expect([path, Object.keys(openapi.paths[path] ?? {})]).toEqual([path, ['get']]);
+    // The Service an ingress exposes carries the relay port only.
     expect(service.spec!.ports).toEqual([
       { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
     ]);
+    expect(opsService.spec!.ports).toEqual([
+      { name: 'ops', port: 9091, targetPort: 'ops', protocol: 'TCP' },
+    ]);
+    expect(podLabels).toMatchObject(opsService.spec!.selector!);
+  });
+
+  it('admits the relay port from the ingress namespace and the operations port from the monitoring namespace only', () => {
+    expect(networkPolicy.spec).toEqual({
+      podSelector: { matchLabels: deployment.spec!.selector.matchLabels },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+              },
+            },
+          ],
+          ports: [{ port: 'http', protocol: 'TCP' }],
+        },
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+          ],
+          ports: [{ port: 'ops', protocol: 'TCP' }],
+        },
+      ],
+    });
   });
 
   it('runs locked down: non-root, read-only root filesystem, no privilege escalation, no capabilities', () => {
@@ -243,7 +287,7 @@ describe('deploy/kubernetes/components/redis (several replicas, spec §9)', () =
       JWT_SECRET: 'y'.repeat(32),
     });
     expect(config.redis).toEqual({
-      url: redisSecret.stringData!.REDIS_URL,
+      topology: { kind: 'server', url: redisSecret.stringData!.REDIS_URL },
       keyPrefix: 'qualys-relay:',
       encryptionKey: redisSecret.stringData!.CACHE_ENCRYPTION_KEY,
     });

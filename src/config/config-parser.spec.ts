@@ -50,6 +50,7 @@ describe('parseRelayConfig', () => {
       readiness: { maxEventLoopDelayMs: 1000, maxHeapUsedMb: 0 },
       egress: { noProxy: [] },
       verdictValidSec: 3600,
+      docsEnabled: true,
     });
   });
 
@@ -133,8 +134,9 @@ describe('parseRelayConfig', () => {
       readiness: { maxEventLoopDelayMs: 250, maxHeapUsedMb: 384 },
       egress: { noProxy: [] },
       verdictValidSec: 900,
+      docsEnabled: true,
       redis: {
-        url: 'rediss://:pw@redis.internal:6380/2',
+        topology: { kind: 'server', url: 'rediss://:pw@redis.internal:6380/2' },
         keyPrefix: 'relay-a:',
         encryptionKey: 'another-long-deployment-secret-of-40-chars',
       },
@@ -362,5 +364,165 @@ describe('parseRelayConfig', () => {
     );
     expect(error.message).not.toContain(secretValue);
     expect(error.message).not.toContain('port-value-here');
+  });
+});
+
+describe('parseRelayConfig: Redis topologies (one server, Sentinel, Cluster)', () => {
+  const KEY = 'a-deployment-secret-that-is-long-enough-0123';
+
+  it('reads a Sentinel set with its primary, ACL user, passwords and TLS', () => {
+    const config = parseRelayConfig({
+      ...secretEnv,
+      REDIS_SENTINELS: 'sentinel-0.redis:26379, sentinel-1.redis,[fd00::7]:26380',
+      REDIS_SENTINEL_MASTER: 'mymaster',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-pass',
+      REDIS_USERNAME: 'relay',
+      REDIS_PASSWORD: 'data-pass',
+      REDIS_TLS: 'true',
+      CACHE_ENCRYPTION_KEY: KEY,
+    });
+    expect(config.redis).toEqual({
+      topology: {
+        kind: 'sentinel',
+        sentinels: [
+          { host: 'sentinel-0.redis', port: 26379 },
+          { host: 'sentinel-1.redis', port: 26379 },
+          { host: 'fd00::7', port: 26380 },
+        ],
+        masterName: 'mymaster',
+        sentinelPassword: 'sentinel-pass',
+        username: 'relay',
+        password: 'data-pass',
+        tls: true,
+      },
+      keyPrefix: 'qualys-relay:',
+      encryptionKey: KEY,
+    });
+  });
+
+  it('reads Cluster seed nodes; the port defaults to 6379 and TLS to off', () => {
+    const config = parseRelayConfig({
+      ...secretEnv,
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-cluster',
+      CACHE_ENCRYPTION_KEY: KEY,
+    });
+    expect(config.redis).toEqual({
+      topology: {
+        kind: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: 'redis-cluster', port: 6379 },
+        ],
+        tls: false,
+      },
+      keyPrefix: 'qualys-relay:',
+      encryptionKey: KEY,
+    });
+  });
+
+  it.each([
+    [
+      'two topologies',
+      { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'a:7000', CACHE_ENCRYPTION_KEY: KEY },
+      ['REDIS_URL, REDIS_CLUSTER_NODES are set together: choose one Redis topology'],
+    ],
+    [
+      'three topologies',
+      {
+        REDIS_URL: 'redis://r:6379',
+        REDIS_SENTINELS: 's:26379',
+        REDIS_SENTINEL_MASTER: 'm',
+        REDIS_CLUSTER_NODES: 'a:7000',
+      },
+      [
+        'REDIS_SENTINEL_MASTER is set but applies only with REDIS_SENTINELS',
+        'REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES are set together: choose one Redis topology',
+      ],
+    ],
+    [
+      'Sentinel without the key',
+      { REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_MASTER: 'm' },
+      ['CACHE_ENCRYPTION_KEY is required when REDIS_SENTINELS is set'],
+    ],
+    [
+      'Cluster without the key',
+      { REDIS_CLUSTER_NODES: 'a:7000' },
+      ['CACHE_ENCRYPTION_KEY is required when REDIS_CLUSTER_NODES is set'],
+    ],
+    [
+      'Sentinel without its primary',
+      { REDIS_SENTINELS: 's:26379', CACHE_ENCRYPTION_KEY: KEY },
+      ['REDIS_SENTINEL_MASTER is required when REDIS_SENTINELS is set'],
+    ],
+    [
+      'a Sentinel variable with Cluster',
+      { REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINEL_MASTER: 'm', CACHE_ENCRYPTION_KEY: KEY },
+      ['REDIS_SENTINEL_MASTER is set but applies only with REDIS_SENTINELS'],
+    ],
+    [
+      'data-node credentials with REDIS_URL',
+      { REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'p', CACHE_ENCRYPTION_KEY: KEY },
+      [
+        'REDIS_PASSWORD is set but applies only with REDIS_SENTINELS or REDIS_CLUSTER_NODES (REDIS_URL carries its own; rediss:// for TLS)',
+      ],
+    ],
+    [
+      'data-node credentials without a topology',
+      { REDIS_USERNAME: 'u', REDIS_TLS: 'true' },
+      [
+        'REDIS_USERNAME, REDIS_TLS are set but apply only with REDIS_SENTINELS or REDIS_CLUSTER_NODES',
+      ],
+    ],
+    [
+      'a node that is not host:port',
+      { REDIS_CLUSTER_NODES: 'a:7000,redis://b:7001', CACHE_ENCRYPTION_KEY: KEY },
+      ['REDIS_CLUSTER_NODES must be a comma-separated list of host:port'],
+    ],
+    [
+      'a port out of range',
+      { REDIS_SENTINELS: 's:70000', REDIS_SENTINEL_MASTER: 'm', CACHE_ENCRYPTION_KEY: KEY },
+      ['REDIS_SENTINELS must be a comma-separated list of host:port'],
+    ],
+    [
+      'REDIS_TLS not a boolean',
+      { REDIS_CLUSTER_NODES: 'a:7000', REDIS_TLS: 'yes', CACHE_ENCRYPTION_KEY: KEY },
+      ['REDIS_TLS must be true or false'],
+    ],
+  ])('stops start-up naming the variables: %s', (_name, env, problems) => {
+    expect(problemsOf({ ...secretEnv, ...env })).toEqual(problems);
+  });
+
+  it('never prints a Redis password', () => {
+    const problems = problemsOf({
+      ...secretEnv,
+      REDIS_URL: 'redis://:url-secret@r:6379',
+      REDIS_CLUSTER_NODES: 'a:7000',
+      REDIS_PASSWORD: 'data-secret',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+    }).join('; ');
+    for (const secret of ['url-secret', 'data-secret', 'sentinel-secret']) {
+      expect([secret, problems.includes(secret)]).toEqual([secret, false]);
+    }
+  });
+});
+
+describe('parseRelayConfig: the operations port and the docs switch', () => {
+  it('moves operations to OPS_PORT and turns the docs off on request', () => {
+    const config = parseRelayConfig({ ...secretEnv, OPS_PORT: '9091', DOCS_ENABLED: 'false' });
+    expect([config.port, config.opsPort, config.docsEnabled]).toEqual([9090, 9091, false]);
+  });
+
+  it('keeps everything on PORT with the docs on by default', () => {
+    const config = parseRelayConfig(secretEnv);
+    expect([config.opsPort, config.docsEnabled]).toEqual([undefined, true]);
+  });
+
+  it.each([
+    ['equal to PORT', { PORT: '8080', OPS_PORT: '8080' }, ['OPS_PORT must differ from PORT']],
+    ['the default PORT', { OPS_PORT: '9090' }, ['OPS_PORT must differ from PORT']],
+    ['not a port', { OPS_PORT: '70000' }, ['OPS_PORT must be an integer from 0 to 65535']],
+    ['DOCS_ENABLED', { DOCS_ENABLED: 'off' }, ['DOCS_ENABLED must be true or false']],
+  ])('stops start-up naming the variable: %s', (_name, env, problems) => {
+    expect(problemsOf({ ...secretEnv, ...env })).toEqual(problems);
   });
 });

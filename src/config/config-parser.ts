@@ -7,6 +7,8 @@ import {
   type AuthConfig,
   type QualysConfig,
   type RedisConfig,
+  type RedisNode,
+  type RedisTopology,
   type RelayConfig,
 } from './relay-config.js';
 
@@ -187,24 +189,127 @@ function parseAddressAllowlist(reader: EnvReader): string[] {
 
 const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+/** Spec §14: the variables that each name a topology; at most one may be set. */
+const TOPOLOGY_VARIABLES = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const;
+const SENTINEL_ONLY = ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_PASSWORD'];
+const DATA_NODE_AUTH = ['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_TLS'];
+
+/** `host`, `host:port`, `[v6]:port`: a node of a Sentinel set or a Cluster. */
+const REDIS_NODE =
+  /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?))(?::(\d{1,5}))?$/;
+
 function parseRedis(reader: EnvReader): RedisConfig | undefined {
-  const url = reader.raw('REDIS_URL');
   const keyPrefix = reader.string('REDIS_KEY_PREFIX', 'qualys-relay:') as string;
   if (!REDIS_KEY_PREFIX.test(keyPrefix)) {
     reader.problems.push('REDIS_KEY_PREFIX must be 1 to 64 letters, digits or _ . : -');
   }
-  if (url === undefined) return undefined;
-  const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  const valid =
-    parsed !== undefined &&
-    (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') &&
-    parsed.hostname !== '';
-  if (!valid) reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL with a host');
-  const encryptionKey = reader.required('CACHE_ENCRYPTION_KEY', 'when REDIS_URL is set');
+  const named = TOPOLOGY_VARIABLES.filter((name) => reader.raw(name) !== undefined);
+  if (named.length !== 1 || named[0] !== 'REDIS_SENTINELS') {
+    stray(reader, SENTINEL_ONLY, 'only with REDIS_SENTINELS');
+  }
+  if (named.length === 0) {
+    stray(reader, DATA_NODE_AUTH, 'only with REDIS_SENTINELS or REDIS_CLUSTER_NODES');
+    return undefined;
+  }
+  if (named.length > 1) {
+    reader.problems.push(`${named.join(', ')} are set together: choose one Redis topology`);
+    return undefined;
+  }
+  const topology = parseTopology(reader, named[0]);
+  const encryptionKey = reader.required('CACHE_ENCRYPTION_KEY', `when ${named[0]} is set`);
   if (encryptionKey !== undefined && encryptionKey.length < 32) {
     reader.problems.push('CACHE_ENCRYPTION_KEY must be at least 32 characters');
   }
-  return valid && encryptionKey !== undefined ? { url, keyPrefix, encryptionKey } : undefined;
+  return topology !== undefined && encryptionKey !== undefined
+    ? { topology, keyPrefix, encryptionKey }
+    : undefined;
+}
+
+function parseTopology(
+  reader: EnvReader,
+  name: (typeof TOPOLOGY_VARIABLES)[number],
+): RedisTopology | undefined {
+  if (name === 'REDIS_URL') {
+    const url = reader.raw(name) as string;
+    stray(
+      reader,
+      DATA_NODE_AUTH,
+      'only with REDIS_SENTINELS or REDIS_CLUSTER_NODES (REDIS_URL carries its own; rediss:// for TLS)',
+    );
+    const parsed = URL.canParse(url) ? new URL(url) : undefined;
+    const valid =
+      parsed !== undefined &&
+      (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') &&
+      parsed.hostname !== '';
+    if (!valid) reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL with a host');
+    return valid ? { kind: 'server', url } : undefined;
+  }
+  const auth = {
+    ...optional('username', reader.raw('REDIS_USERNAME')),
+    ...optional('password', reader.raw('REDIS_PASSWORD')),
+    tls: reader.boolean('REDIS_TLS', false),
+  };
+  const nodes = parseRedisNodes(reader, name, name === 'REDIS_SENTINELS' ? 26_379 : 6379);
+  if (name === 'REDIS_CLUSTER_NODES') {
+    return nodes === undefined ? undefined : { kind: 'cluster', nodes, ...auth };
+  }
+  const masterName = reader.required('REDIS_SENTINEL_MASTER', 'when REDIS_SENTINELS is set');
+  if (nodes === undefined || masterName === undefined) return undefined;
+  return {
+    kind: 'sentinel',
+    sentinels: nodes,
+    masterName,
+    ...optional('sentinelPassword', reader.raw('REDIS_SENTINEL_PASSWORD')),
+    ...auth,
+  };
+}
+
+/** Variables of another topology than the one set: `X is set but applies only with …`. */
+function stray(reader: EnvReader, names: string[], where: string): void {
+  const set = names.filter((name) => reader.raw(name) !== undefined);
+  if (set.length === 0) return;
+  const verb = set.length === 1 ? 'is set but applies' : 'are set but apply';
+  reader.problems.push(`${set.join(', ')} ${verb} ${where}`);
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** `host[:port],…` (IPv6 in brackets); the port defaults to the kind's usual one. */
+function parseRedisNodes(
+  reader: EnvReader,
+  name: string,
+  defaultPort: number,
+): RedisNode[] | undefined {
+  const items = (reader.raw(name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const nodes = items.map((item): RedisNode | undefined => {
+    const match = REDIS_NODE.exec(item);
+    const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
+    if (match === null || port < 1 || port > 65_535) return undefined;
+    return { host: match[1] ?? match[2], port };
+  });
+  if (items.length === 0 || nodes.some((node) => node === undefined)) {
+    reader.problems.push(`${name} must be a comma-separated list of host:port`);
+    return undefined;
+  }
+  return nodes as RedisNode[];
+}
+
+/** Spec §14: the operations port and the docs switch. */
+function parseOperations(
+  reader: EnvReader,
+  port: number,
+): { opsPort?: number; docsEnabled: boolean } {
+  const docsEnabled = reader.boolean('DOCS_ENABLED', true);
+  if (reader.raw('OPS_PORT') === undefined) return { docsEnabled };
+  const opsPort = reader.integer('OPS_PORT', -1, 0, 65_535);
+  if (opsPort === -1) return { docsEnabled };
+  if (opsPort === port) reader.problems.push('OPS_PORT must differ from PORT');
+  return { opsPort, docsEnabled };
 }
 
 /**
@@ -243,8 +348,10 @@ export function parseRelayConfig(env: Env): RelayConfig {
     // Spec §13: how long Threat Response may keep a verdict.
     verdictValidSec: reader.integer('VERDICT_VALID_SEC', 3600, 60, 86_400),
   };
+  const operations = parseOperations(reader, config.port);
   if (reader.problems.length > 0 || auth === undefined) {
     throw new ConfigValidationError(reader.problems);
   }
-  return redis === undefined ? { ...config, auth } : { ...config, auth, redis };
+  const parsed = { ...config, ...operations, auth };
+  return redis === undefined ? parsed : { ...parsed, redis };
 }

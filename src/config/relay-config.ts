@@ -59,10 +59,46 @@ export interface QualysConfig {
   maxAnswerBytes: number;
 }
 
+/** One `host:port` of a Sentinel or Cluster node. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where the shared state lives (spec §9, §14): one server, a Sentinel set
+ * watching a primary and its replicas, or a Redis Cluster.
+ */
+export type RedisTopology =
+  | {
+      kind: 'server';
+      /** `redis://` or `rediss://` URL; a secret (it may carry a password). */
+      url: string;
+    }
+  | ({
+      kind: 'sentinel';
+      sentinels: RedisNode[];
+      /** The primary's name in the Sentinels' configuration (`sentinel monitor <name> …`). */
+      masterName: string;
+      /** The Sentinels' own password, when they have one; a secret. */
+      sentinelPassword?: string;
+    } & RedisDataNodeAuth)
+  | ({
+      kind: 'cluster';
+      /** Seed nodes; the rest of the cluster is discovered from them. */
+      nodes: RedisNode[];
+    } & RedisDataNodeAuth);
+
+/** ACL user, password (secrets) and TLS of a Sentinel's or a Cluster's data nodes. */
+export interface RedisDataNodeAuth {
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
 /** Shared state for several replicas (spec §9); absent = this process only. */
 export interface RedisConfig {
-  /** `redis://` or `rediss://` URL; a secret (it may carry a password). */
-  url: string;
+  topology: RedisTopology;
   /** Prefix of every key the relay writes. */
   keyPrefix: string;
   /** Deployment secret the cache encryption and key-name HMAC keys derive from. */
@@ -101,12 +137,19 @@ export interface RelayConfig {
    */
   trustProxyHops: number;
   readiness: ReadinessConfig;
-  /** Present when `REDIS_URL` is set. */
+  /** Present when a Redis topology (`REDIS_URL`, `REDIS_SENTINELS`, `REDIS_CLUSTER_NODES`) is set. */
   redis?: RedisConfig;
   /** The egress proxy and extra CA of every outbound call (spec §11). */
   egress: EgressSettings;
   /** How long Threat Response may keep a verdict, seconds (spec §13). */
   verdictValidSec: number;
+  /**
+   * `OPS_PORT`: metrics, probes and docs on a port of their own (spec §14);
+   * absent = everything on `port`.
+   */
+  opsPort?: number;
+  /** `DOCS_ENABLED`: whether the Swagger UI and `/docs-json` are served. */
+  docsEnabled: boolean;
 }
 
 /** Local thresholds of `GET /healthz/ready` (never a Qualys call). */

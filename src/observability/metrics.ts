@@ -112,7 +112,7 @@ export class RelayMetrics {
 
   private readonly redis = new Gauge({
     name: 'relay_redis_state',
-    help: 'Shared state for several replicas: 1 for the current state (off = REDIS_URL unset, up, down = falling back to per-process state)',
+    help: 'Shared state for several replicas: 1 for the current state (off = no Redis configured, up, down = falling back to per-process state)',
     labelNames: ['state'] as const,
     registers: [this.registry],
   });

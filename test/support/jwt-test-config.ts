@@ -17,6 +17,7 @@ export function testRelayConfig(
   return {
     port: 0,
     host: '127.0.0.1',
+    docsEnabled: true,
     auth: overrides.auth ?? { mode: 'secret', secret: TEST_JWT_SECRET },
     qualys: {
       apiUrl: TEST_API_URL,

@@ -37,6 +37,8 @@ export interface RedisServerOptions {
   tls?: boolean;
   /** `requirepass`. */
   password?: string;
+  /** More `redis-server` arguments (`--replicaof`, `--cluster-enabled`, …); `{dir}` is its temp dir. */
+  args?: string[];
 }
 
 const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
@@ -59,6 +61,7 @@ export async function startRedisServer(
     '--logfile',
     logFile,
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+    ...(options.args ?? []).map((arg) => arg.replaceAll('{dir}', dir)),
     ...(options.tls === true
       ? [
           '--port',
@@ -182,7 +185,7 @@ function flattenHash(hash: Record<string, Buffer>): Buffer[] {
   return Object.entries(hash).flatMap(([field, value]) => [Buffer.from(field), value]);
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

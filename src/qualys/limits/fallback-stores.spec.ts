@@ -34,7 +34,7 @@ describe('Fallback stores: Redis while it answers, this process otherwise', () =
   beforeAll(async () => {
     Logger.overrideLogger(capture);
     server = await startRedisServer();
-    connection = new RedisConnection(server.url);
+    connection = new RedisConnection({ kind: 'server', url: server.url });
     await connection.connect();
   });
 

@@ -60,7 +60,11 @@ describe('createLimitStores with REDIS_URL: two replicas, Redis taken away and b
     server = await startRedisServer();
     config = {
       ...testRelayConfig(),
-      redis: { url: server.url, keyPrefix: 'relay-test:', encryptionKey: SECRET },
+      redis: {
+        topology: { kind: 'server', url: server.url },
+        keyPrefix: 'relay-test:',
+        encryptionKey: SECRET,
+      },
     };
   });
 
@@ -135,8 +139,8 @@ describe('createLimitStores with REDIS_URL: two replicas, Redis taken away and b
     expect(Date.now() - outage).toBeLessThan(2000); // nothing waited for a dead Redis
 
     expect(warnings.filter((message) => message.startsWith('Redis unreachable'))).toEqual([
-      `Redis unreachable; falling back to per-process limits and cache (127.0.0.1:${server.port})`,
-      `Redis unreachable; falling back to per-process limits and cache (127.0.0.1:${server.port})`,
+      `Redis unreachable; falling back to per-process limits and cache (Redis at 127.0.0.1:${server.port})`,
+      `Redis unreachable; falling back to per-process limits and cache (Redis at 127.0.0.1:${server.port})`,
     ]); // one per replica, however many calls
     expect(warnings.length).toBe(2);
 

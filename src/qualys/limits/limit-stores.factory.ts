@@ -11,7 +11,7 @@ import { RedisResults } from './redis-results.js';
 import { ResultCipher } from './result-cipher.js';
 import { StateKeys } from './state-keys.js';
 
-/** `off`: no `REDIS_URL`; `up` / `down`: where the calls go now. */
+/** `off`: no Redis topology configured; `up` / `down`: where the calls go now. */
 export type RedisState = 'off' | 'up' | 'down';
 
 /** The state behind spec §9, as the scheduler and the Qualys client use it. */
@@ -28,8 +28,9 @@ export interface LimitStores {
 }
 
 /**
- * Without `REDIS_URL`: this process's stores, and a random per-process key
- * secret (ids never leave the process). With it: Redis while it is up, this
+ * Without Redis: this process's stores, and a random per-process key
+ * secret (ids never leave the process). With it (one server, Sentinel or
+ * Cluster, spec §14): Redis while it is up, this
  * process's stores while it is down (spec §9, "Redis down"). Never throws
  * and never waits for Redis: the connection opens in the background.
  */
@@ -52,8 +53,8 @@ export function createLimitStores(config: RelayConfig): LimitStores {
     };
   }
 
-  const { url, keyPrefix, encryptionKey } = config.redis;
-  const connection = new RedisConnection(url);
+  const { topology, keyPrefix, encryptionKey } = config.redis;
+  const connection = new RedisConnection(topology);
   const keys = new StateKeys(encryptionKey, keyPrefix);
   const stores: LimitStores = {
     keys,

@@ -23,7 +23,7 @@ describe('RedisConnection against a real redis-server', () => {
 
   /** A connection closed after the test, whatever happens. */
   function connection(url = server.url): RedisConnection {
-    const made = new RedisConnection(url);
+    const made = new RedisConnection({ kind: 'server', url });
     open.push(made);
     return made;
   }
@@ -71,7 +71,7 @@ describe('RedisConnection against a real redis-server', () => {
     expect(changes).toEqual([true]);
     expect(messages()).toEqual([
       `log: Sharing limits and cache through Redis at 127.0.0.1:${server.port}`,
-      `warn: Redis unreachable; falling back to per-process limits and cache (127.0.0.1:${server.port})`,
+      `warn: Redis unreachable; falling back to per-process limits and cache (Redis at 127.0.0.1:${server.port})`,
       `log: Redis at 127.0.0.1:${server.port} is reachable again; limits and cache are shared again`,
     ]);
   });
@@ -90,7 +90,7 @@ describe('RedisConnection against a real redis-server', () => {
     expect(await eventually(() => redis.up)).toBe(true);
     expect(changes).toEqual([false, true]);
     expect(messages()).toEqual([
-      `warn: Redis unreachable; falling back to per-process limits and cache (127.0.0.1:${server.port})`,
+      `warn: Redis unreachable; falling back to per-process limits and cache (Redis at 127.0.0.1:${server.port})`,
       `log: Redis at 127.0.0.1:${server.port} is reachable again; limits and cache are shared again`,
     ]);
   });
@@ -155,7 +155,7 @@ describe('RedisConnection over TLS (rediss://)', () => {
 
   it('verifies the server against the trusted CA and works', async () => {
     expect(server.url).toBe(`rediss://127.0.0.1:${server.port}`);
-    const redis = new RedisConnection(server.url);
+    const redis = new RedisConnection({ kind: 'server', url: server.url });
     try {
       expect(await redis.connect()).toBe(true);
       expect(await redis.client.ping()).toBe('PONG');

@@ -1,12 +1,22 @@
 import { Logger } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../../config/relay-config.js';
+import {
+  COMMAND_TIMEOUT_MS,
+  createRedisClient,
+  describeTopology,
+  DISCONNECT_TIMEOUT_MS,
+  isReadOnlyError,
+  MAX_RECONNECT_DELAY_MS,
+  unprotectedHosts,
+  type RedisClient,
+} from './redis-clients.js';
 
 /**
  * The relay's two connections to Redis (spec §9): `client` for commands and
  * `subscriber` for the pub/sub wake-ups (a subscribed connection can run no
  * other command). Redis is an optimisation the relay must never wait for:
  *
- * * `enableOfflineQueue: false`, a 500 ms `commandTimeout` and no resend or
+ * * no offline queue, a 500 ms `commandTimeout` and no resend or
  *   retry of a command after a reconnect: while Redis is away a command
  *   fails at once (or within the timeout), and its caller answers from this
  *   process. A command answered from memory must not run later in Redis.
@@ -16,33 +26,34 @@ import { Redis, type RedisOptions } from 'ioredis';
  *   path gone without a reset) makes the connection count as down and
  *   reconnect; `ready` brings sharing back.
  *
- * The URL is a secret (it may carry a password): logs name its host only.
+ * The same holds for every topology (spec §14, redis-clients.ts): a
+ * Sentinel or Cluster failover is one more outage, bridged by this
+ * process's stores, and the reconnect finds the new primary.
+ *
+ * The URL and passwords are secrets: logs name hosts only.
  */
 export class RedisConnection {
   /** Longest pause between reconnect attempts. */
-  static readonly MAX_RECONNECT_DELAY_MS = 1000;
-  static readonly COMMAND_TIMEOUT_MS = 500;
+  static readonly MAX_RECONNECT_DELAY_MS = MAX_RECONNECT_DELAY_MS;
+  static readonly COMMAND_TIMEOUT_MS = COMMAND_TIMEOUT_MS;
 
-  readonly client: Redis;
-  readonly subscriber: Redis;
+  readonly client: RedisClient;
+  readonly subscriber: RedisClient;
   private readonly logger = new Logger('Redis');
-  /** `host[:port]` of the URL: what logs may show. */
-  private readonly host: string;
-  private readonly hasPassword: boolean;
+  /** Hosts and ports of the topology: what logs may show. */
+  private readonly where: string;
   private isUp = false;
   private outageLogged = false;
   private closing = false;
   private lastReplyErrorLog = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  /** Per connection: the client's and the subscriber's restarts are independent. */
+  private readonly restartTimers = new Map<RedisClient, NodeJS.Timeout>();
   private readonly listeners = new Set<(up: boolean) => void>();
 
-  constructor(url: string) {
-    const parsed = new URL(url);
-    this.host = parsed.host;
-    this.hasPassword = parsed.password !== '';
-    // `rediss://` turns on TLS (ioredis reads it from the scheme); the system CAs verify the server.
-    this.client = new Redis(url, { ...CONNECTION_OPTIONS, connectionName: 'qualys-relay' });
-    this.subscriber = new Redis(url, { ...CONNECTION_OPTIONS, connectionName: 'qualys-relay-sub' });
+  constructor(private readonly topology: RedisTopology) {
+    this.where = describeTopology(topology);
+    this.client = createRedisClient(topology, 'qualys-relay');
+    this.subscriber = createRedisClient(topology, 'qualys-relay-sub');
     for (const redis of [this.client, this.subscriber]) {
       // Failures surface as state changes and failed commands; the event itself says nothing new.
       redis.on('error', () => undefined);
@@ -70,10 +81,12 @@ export class RedisConnection {
    * background). Never rejects.
    */
   async connect(): Promise<boolean> {
-    this.logger.log(`Sharing limits and cache through Redis at ${this.host}`);
-    if (!this.hasPassword && !isLoopback(this.host)) {
+    this.logger.log(`Sharing limits and cache through ${this.where}`);
+    const unprotected = unprotectedHosts(this.topology);
+    if (unprotected.length > 0) {
+      const variable = TOPOLOGY_VARIABLE[this.topology.kind];
       this.logger.warn(
-        `REDIS_URL names ${this.host}, not this host, without a password: whoever reaches it can read and change the relay's limits`,
+        `${variable} names ${unprotected.join(', ')}, not this host, without a password: whoever reaches it can read and change the relay's limits`,
       );
     }
     this.subscriber.connect().catch(() => undefined);
@@ -93,7 +106,8 @@ export class RedisConnection {
    * and reopened.
    */
   commandFailed(error: unknown): void {
-    if (error instanceof Error && error.name === 'ReplyError') {
+    // READONLY: a demoted primary, which the reconnect replaces (redis-clients.ts).
+    if (error instanceof Error && error.name === 'ReplyError' && !isReadOnlyError(error)) {
       if (Date.now() - this.lastReplyErrorLog > 60_000) {
         this.lastReplyErrorLog = Date.now();
         this.logger.error(
@@ -109,7 +123,7 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     this.closing = true;
-    clearTimeout(this.restartTimer);
+    for (const timer of this.restartTimers.values()) clearTimeout(timer);
     this.listeners.clear();
     await Promise.all([shutDown(this.client), shutDown(this.subscriber)]);
   }
@@ -119,9 +133,7 @@ export class RedisConnection {
     this.isUp = up;
     if (up && this.outageLogged) {
       this.outageLogged = false;
-      this.logger.log(
-        `Redis at ${this.host} is reachable again; limits and cache are shared again`,
-      );
+      this.logger.log(`${this.where} is reachable again; limits and cache are shared again`);
     }
     if (!up) this.reportOutage();
     for (const listener of [...this.listeners]) listener(up);
@@ -132,52 +144,36 @@ export class RedisConnection {
     if (this.outageLogged || this.closing) return;
     this.outageLogged = true;
     this.logger.warn(
-      `Redis unreachable; falling back to per-process limits and cache (${this.host})`,
+      `Redis unreachable; falling back to per-process limits and cache (${this.where})`,
     );
   }
 
-  private restartLater(redis: Redis): void {
+  private restartLater(redis: RedisClient): void {
     if (this.closing) return;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      if (!this.closing && redis.status === 'end') redis.connect().catch(() => undefined);
-    }, RedisConnection.MAX_RECONNECT_DELAY_MS);
+    clearTimeout(this.restartTimers.get(redis));
+    this.restartTimers.set(
+      redis,
+      setTimeout(() => {
+        if (!this.closing && redis.status === 'end') redis.connect().catch(() => undefined);
+      }, RedisConnection.MAX_RECONNECT_DELAY_MS),
+    );
   }
 }
 
-const DISCONNECT_TIMEOUT_MS = 200;
-
-const CONNECTION_OPTIONS: RedisOptions = {
-  lazyConnect: true,
-  enableOfflineQueue: false,
-  commandTimeout: RedisConnection.COMMAND_TIMEOUT_MS,
-  connectTimeout: 2000,
-  // How long a closing socket may take before it is destroyed (ioredis's default is 2 s).
-  disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-  // A command in flight when the connection drops fails at once; it is not
-  // replayed later (its caller already answered from this process).
-  maxRetriesPerRequest: 0,
-  autoResendUnfulfilledCommands: false,
-  disableClientInfo: true,
-  // 50 ms, 100 ms, … capped at a second, with jitter so replicas do not reconnect in step.
-  retryStrategy: (attempt: number) =>
-    Math.min(RedisConnection.MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(attempt, 10)) +
-    Math.floor(Math.random() * 50),
-};
-
-function isLoopback(host: string): boolean {
-  const hostname = new URL(`redis://${host}`).hostname;
-  return (
-    hostname === 'localhost' ||
-    hostname.endsWith('.localhost') ||
-    /^127\.\d+\.\d+\.\d+$/.test(hostname) ||
-    hostname === '[::1]'
-  );
-}
+/** The variable that names each topology, for messages. */
+const TOPOLOGY_VARIABLE = {
+  server: 'REDIS_URL',
+  sentinel: 'REDIS_SENTINELS',
+  cluster: 'REDIS_CLUSTER_NODES',
+} as const;
 
 /** QUIT when connected, else drop the socket and any reconnect timer; resolves when nothing is left open. */
-async function shutDown(redis: Redis): Promise<void> {
-  if (redis.status === 'end') return;
+async function shutDown(redis: RedisClient): Promise<void> {
+  if (redis.status === 'end') {
+    // Ended on its own, ioredis may still hold a Sentinel failover detector's connections.
+    redis.disconnect();
+    return;
+  }
   const ended = new Promise<void>((resolve) => redis.once('end', resolve));
   if (redis.status === 'ready') {
     try {

@@ -45,8 +45,8 @@ describe('RedisGate: two replicas against a real redis-server', () => {
   beforeAll(async () => {
     Logger.overrideLogger(false);
     server = await startRedisServer();
-    connA = new RedisConnection(server.url);
-    connB = new RedisConnection(server.url);
+    connA = new RedisConnection({ kind: 'server', url: server.url });
+    connB = new RedisConnection({ kind: 'server', url: server.url });
     await Promise.all([connA.connect(), connB.connect()]);
     await eventually(
       () => connA.subscriber.status === 'ready' && connB.subscriber.status === 'ready',

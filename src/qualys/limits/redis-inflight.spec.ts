@@ -42,8 +42,8 @@ describe('RedisInflight: coalescing across replicas against a real redis-server'
   beforeAll(async () => {
     Logger.overrideLogger(false);
     server = await startRedisServer();
-    connA = new RedisConnection(server.url);
-    connB = new RedisConnection(server.url);
+    connA = new RedisConnection({ kind: 'server', url: server.url });
+    connB = new RedisConnection({ kind: 'server', url: server.url });
     await Promise.all([connA.connect(), connB.connect()]);
     a = new RedisInflight(connA, keys);
     b = new RedisInflight(connB, keys);

@@ -31,8 +31,8 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
   beforeAll(async () => {
     Logger.overrideLogger(false);
     server = await startRedisServer();
-    connA = new RedisConnection(server.url);
-    connB = new RedisConnection(server.url);
+    connA = new RedisConnection({ kind: 'server', url: server.url });
+    connB = new RedisConnection({ kind: 'server', url: server.url });
     await Promise.all([connA.connect(), connB.connect()]);
     a = new RedisResults(connA, keys, new ResultCipher(SECRET));
     b = new RedisResults(connB, keys, new ResultCipher(SECRET));

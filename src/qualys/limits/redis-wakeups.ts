@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-clients.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -12,7 +12,7 @@ export class RedisWakeups {
   /** Channel → its SUBSCRIBE settled (true when Redis confirmed it). */
   private readonly subscriptions = new Map<string, Promise<boolean>>();
 
-  constructor(private readonly subscriber: Redis) {
+  constructor(private readonly subscriber: RedisClient) {
     this.waiters = new Waiters({
       onFirst: (channel) => this.subscribe(channel),
       onLast: (channel) => this.unsubscribe(channel),
