@@ -10,6 +10,7 @@ import { GracefulShutdown } from './health/graceful-shutdown.js';
 import { OpsServer } from './health/ops-server.js';
 import { createHttpLogger, createRelayLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
+import { RELAY_TRACING, type RelayTracing } from './observability/tracing.js';
 import { setupSwagger } from './openapi.js';
 
 export interface CreateAppOptions {
@@ -17,6 +18,8 @@ export interface CreateAppOptions {
   logger?: false;
   /** Where JSON log lines go; default stdout. Tests capture them here. */
   logDestination?: DestinationStream;
+  /** Tracing hooks from `startTracing` (spec §14); off when absent. */
+  tracing?: RelayTracing;
 }
 
 /**
@@ -46,7 +49,7 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   const logger = createRelayLogger(config.logLevel, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(config, { logger }),
+    AppModule.register(config, { logger, tracing: options.tracing }),
     nestApplicationOptions(options),
   );
   return mountPipeline(app, config, logger, options);
@@ -77,6 +80,9 @@ export function mountPipeline(
   if (options.logger !== false) app.useLogger(app.get(PinoNestLogger));
 
   app.set('x-powered-by', false);
+  // First, so a request's span covers everything below (spec §14).
+  const { middleware: traceRequests } = app.get<RelayTracing>(RELAY_TRACING);
+  if (traceRequests !== undefined) app.use(traceRequests);
   // Client IPs (rate limit key, logs) come from X-Forwarded-For only through trusted proxies.
   app.set('trust proxy', config.trustProxyHops);
   app.use(createHttpLogger(logger));
