@@ -11,6 +11,7 @@ import { GracefulShutdown } from './health/graceful-shutdown.js';
 import { OpsServer } from './health/ops-server.js';
 import { createHttpLogger, createRelayLogger } from './observability/logger.js';
 import { RelayMetrics } from './observability/metrics.js';
+import { RELAY_TRACING, type RelayTracing } from './observability/tracing.js';
 import { setupSwagger } from './openapi.js';
 
 export interface CreateAppOptions {
@@ -18,6 +19,8 @@ export interface CreateAppOptions {
   logger?: false;
   /** Where JSON log lines go; default stdout. Tests capture them here. */
   logDestination?: DestinationStream;
+  /** Tracing hooks from `startTracing` (spec §14); off when absent. */
+  tracing?: RelayTracing;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   const logger = createRelayLogger(config.logLevel, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(config, { logger }),
+    AppModule.register(config, { logger, tracing: options.tracing }),
     nestApplicationOptions(options),
   );
   return mountPipeline(app, config, logger, options);
@@ -81,6 +84,9 @@ export function mountPipeline(
   // Spec §15: a slow client cannot hold a connection for minutes.
   applyHttpServerTimeouts(app.getHttpServer());
   app.set('x-powered-by', false);
+  // First, so a request's span covers everything below (spec §14).
+  const { middleware: traceRequests } = app.get<RelayTracing>(RELAY_TRACING);
+  if (traceRequests !== undefined) app.use(traceRequests);
   // Client IPs (rate limit key, logs) come from X-Forwarded-For only through trusted proxies.
   app.set('trust proxy', config.trustProxyHops);
   app.use(createHttpLogger(logger));

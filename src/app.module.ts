@@ -9,6 +9,7 @@ import type { RelayConfig } from './config/relay-config.js';
 import { HealthModule } from './health/health.module.js';
 import { createRelayLogger } from './observability/logger.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { TracingModule, TRACING_OFF, type RelayTracing } from './observability/tracing.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RelayModule } from './relay/relay.module.js';
@@ -16,6 +17,8 @@ import { RelayModule } from './relay/relay.module.js';
 export interface AppModuleOptions {
   /** The application's pino logger; `createApp` passes the one it mounts. */
   logger?: Logger;
+  /** Tracing hooks (`startTracing`); off by default. */
+  tracing?: RelayTracing;
 }
 
 /**
@@ -31,6 +34,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         RelayConfigModule.forRoot(config),
+        TracingModule.forRoot(options.tracing ?? TRACING_OFF),
         ObservabilityModule.forRoot(options.logger ?? createRelayLogger(config.logLevel)),
         RateLimitModule,
         AuthModule,

@@ -5,6 +5,7 @@ import { createApp } from './app.factory.js';
 import { ConfigValidationError, parseRelayConfig } from './config/config-parser.js';
 import { loadLocalEnvFile } from './config/local-env-file.js';
 import { OpsServer } from './health/ops-server.js';
+import { startTracing } from './observability/tracing.js';
 
 async function bootstrap(): Promise<void> {
   loadLocalEnvFile();
@@ -19,7 +20,9 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
+  // Before the app: its modules read the tracing hooks (spec §14; off without an OTLP endpoint).
+  const tracing = await startTracing(process.env);
+  const app = await createApp(config, { tracing });
   // SIGTERM (Kubernetes) and SIGINT (Ctrl-C) run the graceful shutdown
   // (health/graceful-shutdown.ts), then exit with 0 rather than re-raising
   // the signal, so a clean stop is not reported as a crash.

@@ -25,13 +25,14 @@ const PUBLIC: Readonly<Record<string, readonly string[] | 'every file'>> = {
   config: 'every file',
   ctim: ['ctim.module.ts', 'ctim.types.ts', 'observation.mapper.ts', 'verdict.mapper.ts'],
   egress: ['egress-dispatcher.ts', 'egress-fetch.ts', 'egress.module.ts'],
-  health: ['graceful-shutdown.ts', 'health.module.ts'],
+  health: ['graceful-shutdown.ts', 'health.module.ts', 'ops-server.ts'],
   observability: [
     'logger.ts',
     'metrics.module.ts',
     'metrics.ts',
     'observability.module.ts',
     'route-label.ts',
+    'tracing.ts',
   ],
   qualys: [
     'qualys-errors.ts',

@@ -34,7 +34,11 @@ import {
   rateLimitReached,
   unexpectedResponse,
 } from './qualys-errors.js';
-import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
+import {
+  QUALYS_CALL_OBSERVER,
+  type QualysCallDetails,
+  type QualysCallObserver,
+} from './qualys-call-observer.js';
 import {
   classifyStatus,
   isRetryable,
@@ -291,26 +295,39 @@ export class QualysClient implements OnApplicationShutdown {
     let front = false;
     for (;;) {
       if (budget.remaining() <= 0) throw connectionError(context.apiUrl);
+      const waitStarted = performance.now();
       const grant = await this.slot(subscriptionId, turn, budget, front, progress);
+      // What a trace shows of the call (spec §14); one observable per search, none for /health.
+      const details: QualysCallDetails = {
+        active: params.state === 'true',
+        batchSize: params.filter === undefined ? 0 : 1,
+        retry,
+        slotWaitMs: performance.now() - waitStarted,
+      };
       let answer: Answer;
       let kind: RefusalKind | undefined;
       let limits: LimitHeaders;
       try {
-        answer = await this.call(context, budget, 'search', (signal) =>
-          this.http.request({
-            method: 'GET',
-            url,
-            query: params,
-            headers: {
-              Authorization: `Bearer ${token}`,
-              Accept: 'application/json',
-              'Accept-Encoding': ACCEPT_ENCODING,
-              'User-Agent': QUALYS_USER_AGENT,
-            },
-            signal,
-            // Spec §15: `QUALYS_MAX_ANSWER_MB`, decoded: a runaway answer must not exhaust memory.
-            maxBytes: this.config.maxAnswerBytes,
-          }),
+        answer = await this.call(
+          context,
+          budget,
+          'search',
+          (signal) =>
+            this.http.request({
+              method: 'GET',
+              url,
+              query: params,
+              headers: {
+                Authorization: `Bearer ${token}`,
+                Accept: 'application/json',
+                'Accept-Encoding': ACCEPT_ENCODING,
+                'User-Agent': QUALYS_USER_AGENT,
+              },
+              signal,
+              // Spec §15: `QUALYS_MAX_ANSWER_MB`, decoded: a runaway answer must not exhaust memory.
+              maxBytes: this.config.maxAnswerBytes,
+            }),
+          details,
         );
         // What the answer says about the subscription is known before the
         // slot frees, so the next call already follows it (a probe's answer
@@ -451,6 +468,7 @@ export class QualysClient implements OnApplicationShutdown {
     budget: Budget,
     operation: QualysOperation,
     send: (signal: AbortSignal) => Promise<QualysHttpResponse>,
+    details?: QualysCallDetails,
   ): Promise<Answer> {
     const started = performance.now();
     const attempt = callSignal(
@@ -460,14 +478,19 @@ export class QualysClient implements OnApplicationShutdown {
     try {
       const response = await send(attempt.signal);
       const statusClass = classifyStatus(operation, response.status);
-      this.observer.call(operation, statusClass, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.observer.call(operation, statusClass, seconds, {
+        retry: 0,
+        ...details,
+        status: response.status,
+      });
       return { response, statusClass };
     } catch (error) {
       logUnansweredCall(context.apiUrl, operation, error, attempt.signal);
       const relayError = errorForTransportFailure(error, context.apiUrl);
       const outcome =
         relayError.code === ErrorCode.CONNECTION ? 'connection_error' : 'transport_error';
-      this.observer.call(operation, outcome, (performance.now() - started) / 1000);
+      this.observer.call(operation, outcome, (performance.now() - started) / 1000, details);
       throw relayError;
     } finally {
       attempt.release();

@@ -4,6 +4,7 @@ import type { InflightStore, ResultStore, SubscriptionGate } from './limit-store
 import { MemoryGate } from './memory-gate.js';
 import { MemoryInflight } from './memory-inflight.js';
 import { MemoryResults } from './memory-results.js';
+import type { RedisCommandObserver } from './redis-clients.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisGate } from './redis-gate.js';
 import { RedisInflight } from './redis-inflight.js';
@@ -34,7 +35,10 @@ export interface LimitStores {
  * process's stores while it is down (spec §9, "Redis down"). Never throws
  * and never waits for Redis: the connection opens in the background.
  */
-export function createLimitStores(config: RelayConfig): LimitStores {
+export function createLimitStores(
+  config: RelayConfig,
+  redisCommands?: RedisCommandObserver,
+): LimitStores {
   const memory = {
     gate: new MemoryGate(),
     results: new MemoryResults(config.qualys.cacheMaxBytes, config.qualys.cacheTtlMs),
@@ -54,7 +58,7 @@ export function createLimitStores(config: RelayConfig): LimitStores {
   }
 
   const { topology, keyPrefix, encryptionKey } = config.redis;
-  const connection = new RedisConnection(topology);
+  const connection = new RedisConnection(topology, redisCommands);
   const keys = new StateKeys(encryptionKey, keyPrefix);
   const stores: LimitStores = {
     keys,

@@ -1,4 +1,4 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type Command, type RedisOptions } from 'ioredis';
 import type { RedisTopology } from '../../config/relay-config.js';
 
 /** A connection to the shared state, whatever its topology: ioredis's own clients. */
@@ -136,4 +136,25 @@ function isLoopback(hostname: string): boolean {
     hostname === '[::1]' ||
     hostname === '::1'
   );
+}
+
+/** Told about each command (tracing, spec §14): its name only; the result ends it. */
+export type RedisCommandObserver = (command: string) => (failed: boolean) => void;
+
+/** Makes `observer` see every command `client` sends (not the per-node connections of a Cluster). */
+export function observeCommands(client: RedisClient, observer: RedisCommandObserver): void {
+  const send = client.sendCommand.bind(client) as (
+    command: Command,
+    ...rest: unknown[]
+  ) => Promise<unknown>;
+  const observed = (command: Command, ...rest: unknown[]): Promise<unknown> => {
+    const end = observer(command.name);
+    const result = send(command, ...rest);
+    result.then(
+      () => end(false),
+      () => end(true),
+    );
+    return result;
+  };
+  client.sendCommand = observed as typeof client.sendCommand;
 }

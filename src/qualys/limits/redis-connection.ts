@@ -7,8 +7,10 @@ import {
   DISCONNECT_TIMEOUT_MS,
   isReadOnlyError,
   MAX_RECONNECT_DELAY_MS,
+  observeCommands,
   unprotectedHosts,
   type RedisClient,
+  type RedisCommandObserver,
 } from './redis-clients.js';
 
 /**
@@ -50,9 +52,14 @@ export class RedisConnection {
   private readonly restartTimers = new Map<RedisClient, NodeJS.Timeout>();
   private readonly listeners = new Set<(up: boolean) => void>();
 
-  constructor(private readonly topology: RedisTopology) {
+  /** `commands`: told about every command of `client` (tracing); the subscriber's are not traced. */
+  constructor(
+    private readonly topology: RedisTopology,
+    commands?: RedisCommandObserver,
+  ) {
     this.where = describeTopology(topology);
     this.client = createRedisClient(topology, 'qualys-relay');
+    if (commands !== undefined) observeCommands(this.client, commands);
     this.subscriber = createRedisClient(topology, 'qualys-relay-sub');
     for (const redis of [this.client, this.subscriber]) {
       // Failures surface as state changes and failed commands; the event itself says nothing new.
