@@ -62,13 +62,14 @@ describe('QualysClient against the Qualys simulator', () => {
   async function search(options: Partial<SearchOptions> = {}) {
     const request = client.beginRequest();
     try {
-      return await client.searchEvents(qualys.relayContext(), {
+      const found = await client.searchEvents(qualys.relayContext(), {
         active: true,
         pageSize: 10,
         filter: FILTER,
         request,
         ...options,
       });
+      return found.events;
     } finally {
       request.end();
     }

@@ -13,6 +13,7 @@ import {
   type RefusalKind,
 } from './limits/limit-headers.js';
 import { QualysLimits } from './limits/qualys-limits.js';
+import { MemoryWaitAbortedError } from './limits/memory-budget.js';
 import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
 import {
   SharedSearchLeftError,
@@ -50,6 +51,25 @@ export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.j
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 /** Never read an answer larger than this (decoded): a runaway answer must not exhaust memory. */
 const MAX_ANSWER_BYTES = 20 * 1024 * 1024;
+/**
+ * Room a search claims of the memory budget before its call is sent (spec
+ * §15), per event of its page: about what a full page of real events
+ * weighs. What the answer really weighs is charged once it is read.
+ */
+const EXPECTED_EVENT_BYTES = 2048;
+const MIN_EXPECTED_ANSWER_BYTES = 16 * 1024;
+
+/** The events of one search, and the decoded bytes of the answer they came in (spec §15). */
+export interface FoundEvents {
+  events: QualysEvent[];
+  bytes: number;
+}
+
+/** A relay request's work: items (observables) of `unitsPerItem` searches each (spec §15). */
+export interface RequestWork {
+  items: number;
+  unitsPerItem: number;
+}
 
 /** One HTTP answer of Qualys and what its status means (qualys-status.ts). */
 interface Answer {
@@ -119,13 +139,22 @@ export class QualysClient implements OnApplicationShutdown {
     this.deadlineMs = config.deadlineMs;
   }
 
-  /** A relay request's scope: every search of it answers by `RELAY_DEADLINE_MS` (spec §9). */
-  beginRequest(): RelayRequestScope {
-    return new RelayRequestScope(this.deadlineMs);
+  /**
+   * A relay request's scope: every search of it answers by `RELAY_DEADLINE_MS`
+   * (spec §9). With `work`, it reserves the units of as many items as the
+   * process admits (spec §15; `scope.admitted`).
+   */
+  beginRequest(work?: RequestWork): RelayRequestScope {
+    if (work === undefined) return new RelayRequestScope(this.deadlineMs);
+    return new RelayRequestScope(this.deadlineMs, Date.now(), {
+      reservation: this.limits.admission.reserve(work.items, work.unitsPerItem),
+      memory: this.limits.memory,
+      launchWindow: this.config.concurrency,
+    });
   }
 
   /** `GET /ioc/events` under the subscription's limits; 400/404 mean "nothing found" (spec §7). */
-  async searchEvents(context: RelayContext, options: SearchOptions): Promise<QualysEvent[]> {
+  async searchEvents(context: RelayContext, options: SearchOptions): Promise<FoundEvents> {
     const { request } = options;
     const linked = linkSignals(request.signal, options.signal);
     // Spec §9: a search's retry budget never outlives its request's deadline.
@@ -181,7 +210,7 @@ export class QualysClient implements OnApplicationShutdown {
     options: SearchOptions,
     budget: Budget,
     progress: SearchProgress,
-  ): Promise<QualysEvent[]> {
+  ): Promise<FoundEvents> {
     const params: Record<string, string> = { pageSize: String(options.pageSize) };
     if (options.filter !== undefined) params.filter = options.filter;
     if (options.active) params.state = 'true';
@@ -205,7 +234,7 @@ export class QualysClient implements OnApplicationShutdown {
     if (options.fresh) return eventsOf(await fetch(undefined, progress));
 
     const cached = await this.limits.sharing.cached(identity, options.pageSize);
-    if (cached !== undefined) return onlyObjects(cached);
+    if (cached !== undefined) return { events: onlyObjects(cached.events), bytes: cached.bytes };
     const answer = await this.limits.sharing.share(
       identity,
       budget.signal,
@@ -236,27 +265,55 @@ export class QualysClient implements OnApplicationShutdown {
   ): Promise<SearchAnswer> {
     const { url, params } = search;
     const key = search.tokenKey;
-    for (let token = search.token, refreshed = false; ; refreshed = true) {
-      if (refreshed) token = await this.token(context, key, budget);
-      const { response, statusClass } = await this.callInSlot(
-        context,
-        url,
-        params,
-        token,
-        budget,
-        subscriptionId,
-        turn,
-        progress,
-      );
-      if (statusClass === 'unauthorized' && !refreshed) {
-        this.tokens.invalidate(key, token);
-        continue;
+    const pageSize = Number(params.pageSize);
+    const { memory } = this.limits;
+    // Spec §15: room for the answer before the call goes, kept across its
+    // retries (a retry never queues behind later searches holding the room).
+    let reserved = await this.roomFor(expectedAnswerBytes(pageSize), budget, progress);
+    try {
+      for (let token = search.token, refreshed = false; ; refreshed = true) {
+        if (refreshed) token = await this.token(context, key, budget);
+        const { response, statusClass } = await this.callInSlot(
+          context,
+          url,
+          params,
+          token,
+          budget,
+          subscriptionId,
+          turn,
+          progress,
+        );
+        // Read already: the bytes exist, whatever the budget says.
+        if (response.data.length > reserved) {
+          memory.force(response.data.length - reserved);
+          reserved = response.data.length;
+        }
+        if (statusClass === 'unauthorized' && !refreshed) {
+          this.tokens.invalidate(key, token);
+          continue;
+        }
+        if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [] };
+        if (statusClass !== 'success')
+          throw errorForStatus(statusClass, response.status, response.data, context.credentials);
+        return { pageSize, eventsJson: response.data, events: parseEventsArray(response.data) };
       }
-      const pageSize = Number(params.pageSize);
-      if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [] };
-      if (statusClass !== 'success')
-        throw errorForStatus(statusClass, response.status, response.data, context.credentials);
-      return { pageSize, eventsJson: response.data, events: parseEventsArray(response.data) };
+    } finally {
+      memory.give(reserved);
+    }
+  }
+
+  /** Waits for room in the memory budget like for a slot (spec §15); returns the bytes held. */
+  private async roomFor(bytes: number, budget: Budget, progress: SearchProgress): Promise<number> {
+    progress.waitingForLimits = true;
+    try {
+      await this.limits.memory.take(bytes, budget.signal);
+      return bytes;
+    } catch (error) {
+      if (error instanceof MemoryWaitAbortedError)
+        throw new RelayError(ErrorCode.CONNECTION, error.message);
+      throw error;
+    } finally {
+      progress.waitingForLimits = false;
     }
   }
 
@@ -481,8 +538,16 @@ function onlyObjects(events: readonly unknown[]): QualysEvent[] {
   );
 }
 
-function eventsOf(answer: SearchAnswer): QualysEvent[] {
-  return onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson));
+function eventsOf(answer: SearchAnswer): FoundEvents {
+  const events = onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson));
+  return { events, bytes: answer.eventsJson.length };
+}
+
+function expectedAnswerBytes(pageSize: number): number {
+  return Math.min(
+    MAX_ANSWER_BYTES,
+    Math.max(MIN_EXPECTED_ANSWER_BYTES, pageSize * EXPECTED_EVENT_BYTES),
+  );
 }
 
 /**

@@ -85,7 +85,11 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
       answer(10, [{ id: 'e1' }, { id: 'e2' }]),
     ]);
     expect(call.calls).toBe(1);
-    expect(await shared.cached(identity(), 10)).toEqual([{ id: 'e1' }, { id: 'e2' }]);
+    // The bytes of the answer's text, for the relay's memory budget (spec §15).
+    expect(await shared.cached(identity(), 10)).toEqual({
+      events: [{ id: 'e1' }, { id: 'e2' }],
+      bytes: '[{"id":"e1"},{"id":"e2"}]'.length,
+    });
     expect(lookups).toEqual(['miss', 'coalesced', 'hit']);
   });
 
@@ -97,7 +101,11 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
       () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }])),
       5000,
     );
-    expect(await shared.cached(identity(), 1)).toEqual([{ id: 'a' }]);
+    // One of two events: about half the text.
+    expect(await shared.cached(identity(), 1)).toEqual({
+      events: [{ id: 'a' }],
+      bytes: Math.ceil('[{"id":"a"},{"id":"b"}]'.length / 2),
+    });
     expect(await shared.cached(identity(), 5)).toBeUndefined(); // a full page of 2: there may be more
     await shared.share(
       identity('k5'),
@@ -105,7 +113,7 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
       () => Promise.resolve(answer(5, [{ id: 'a' }])),
       5000,
     );
-    expect(await shared.cached(identity(), 100)).toEqual([{ id: 'a' }]); // 1 of 5: that is all there is
+    expect((await shared.cached(identity(), 100))?.events).toEqual([{ id: 'a' }]); // 1 of 5: that is all there is
   });
 
   it('never caches a failure', async () => {

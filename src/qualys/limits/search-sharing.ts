@@ -65,16 +65,25 @@ export class SearchSharing {
 
   /**
    * A cached answer that covers `pageSize`: fetched with at least that page
-   * size, or complete (fewer events than its page size). First n events.
+   * size, or complete (fewer events than its page size). First n events,
+   * and about how many bytes of the answer's text they are.
    */
-  async cached(identity: SearchIdentity, pageSize: number): Promise<unknown[] | undefined> {
+  async cached(
+    identity: SearchIdentity,
+    pageSize: number,
+  ): Promise<{ events: unknown[]; bytes: number } | undefined> {
     if (!this.cacheEnabled) return undefined;
     const entry = await this.results.get(identity.credentialsId, identity.searchId);
     const events = entry === undefined ? undefined : parseArray(entry.eventsJson);
     if (entry === undefined || events === undefined) return undefined;
     if (entry.pageSize < pageSize && events.length >= entry.pageSize) return undefined;
     this.onLookup?.('hit');
-    return events.length > pageSize ? events.slice(0, pageSize) : events;
+    const bytes = entry.eventsJson.length;
+    if (events.length <= pageSize) return { events, bytes };
+    return {
+      events: events.slice(0, pageSize),
+      bytes: Math.ceil((bytes * pageSize) / events.length),
+    };
   }
 
   /**
