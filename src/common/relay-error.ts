@@ -12,6 +12,8 @@ export const ErrorCode = {
   HEALTH_CHECK_FAILED: 'health check failed',
   NOT_FOUND: 'not found',
   UNKNOWN: 'unknown',
+  /** A warning, not a failure: the answer was cut to its size limit (spec §15). */
+  TOO_MANY_ENTITIES: 'too many entities',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -19,6 +21,13 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /** One item of the `errors` list of the relay envelope. */
 export interface RelayErrorItem {
   type: 'fatal';
+  code: ErrorCode;
+  message: string;
+}
+
+/** A `warning` item of the `errors` list: the answer is good but not whole (spec §15). */
+export interface RelayWarningItem {
+  type: 'warning';
   code: ErrorCode;
   message: string;
 }

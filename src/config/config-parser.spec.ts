@@ -42,6 +42,9 @@ describe('parseRelayConfig', () => {
       entitiesLimitMax: 1000,
       maxObservables: 1000,
       bodyLimitBytes: 1_048_576,
+      maxPendingSearches: 5000,
+      memoryBudgetBytes: 48 * 1024 * 1024,
+      maxAnswerBytes: 16 * 1024 * 1024,
       logLevel: 'info',
       deadlineMs: 20_000,
       shutdownTimeoutMs: 21_000,
@@ -93,6 +96,9 @@ describe('parseRelayConfig', () => {
       CTR_ENTITIES_LIMIT_MAX: '50',
       RELAY_MAX_OBSERVABLES: '50',
       RELAY_BODY_LIMIT_BYTES: '2048',
+      RELAY_MAX_PENDING_SEARCHES: '400',
+      RELAY_MEMORY_BUDGET_MB: '24',
+      RELAY_MAX_ANSWER_MB: '4',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '3000',
       RATE_LIMIT_PER_MINUTE: '600',
@@ -126,6 +132,9 @@ describe('parseRelayConfig', () => {
       entitiesLimitMax: 50,
       maxObservables: 50,
       bodyLimitBytes: 2048,
+      maxPendingSearches: 400,
+      memoryBudgetBytes: 24 * 1024 * 1024,
+      maxAnswerBytes: 4 * 1024 * 1024,
       logLevel: 'debug',
       deadlineMs: 12_000,
       shutdownTimeoutMs: 3000,
@@ -308,6 +317,21 @@ describe('parseRelayConfig', () => {
       'QUALYS_CACHE_MAX_MB must be an integer from 1 to 65536',
     ],
     [
+      'RELAY_MAX_PENDING_SEARCHES',
+      { ...secretEnv, RELAY_MAX_PENDING_SEARCHES: '3' },
+      'RELAY_MAX_PENDING_SEARCHES must be an integer from 4 to 10000000',
+    ],
+    [
+      'RELAY_MEMORY_BUDGET_MB',
+      { ...secretEnv, RELAY_MEMORY_BUDGET_MB: '0' },
+      'RELAY_MEMORY_BUDGET_MB must be an integer from 1 to 65536',
+    ],
+    [
+      'RELAY_MAX_ANSWER_MB',
+      { ...secretEnv, RELAY_MAX_ANSWER_MB: 'big' },
+      'RELAY_MAX_ANSWER_MB must be an integer from 1 to 65536',
+    ],
+    [
       'RELAY_DEADLINE_MS',
       { ...secretEnv, RELAY_DEADLINE_MS: '10' },
       'RELAY_DEADLINE_MS must be an integer from 1000 to 300000',
@@ -339,6 +363,51 @@ describe('parseRelayConfig', () => {
   it('keeps the default learned-limit clamp within a smaller process cap', () => {
     const { qualys } = parseRelayConfig({ ...secretEnv, QUALYS_CONCURRENCY: '4' });
     expect([qualys.concurrency, qualys.subscriptionConcurrencyMax]).toEqual([4, 4]);
+  });
+
+  describe('start-up check of the memory bounds (spec §15)', () => {
+    const MIB = 1024 * 1024;
+    /** The image's heap: `--max-old-space-size=160` gives V8 a 208 MiB limit. */
+    const IMAGE_HEAP = 208 * MIB;
+    const problemsWithHeap = (env: Env, heap: number): string[] => {
+      try {
+        parseRelayConfig(env, heap);
+        return [];
+      } catch (error) {
+        if (error instanceof ConfigValidationError) return error.problems;
+        throw error;
+      }
+    };
+    const TOO_MUCH =
+      'QUALYS_CACHE_MAX_MB + RELAY_MEMORY_BUDGET_MB + RELAY_MAX_ANSWER_MB must fit in three quarters of the V8 heap limit (lower them, or raise --max-old-space-size in NODE_OPTIONS)';
+
+    it('accepts the defaults within the image heap', () => {
+      expect(problemsWithHeap(secretEnv, IMAGE_HEAP)).toEqual([]);
+    });
+
+    it('accepts exactly three quarters and refuses one MiB more', () => {
+      const env = { ...secretEnv, QUALYS_CACHE_MAX_MB: '40', RELAY_MEMORY_BUDGET_MB: '80' };
+      // 40 + 80 + 16 = 136 MiB: three quarters of 181⅓ MiB.
+      expect(problemsWithHeap(env, (136 * MIB * 4) / 3)).toEqual([]);
+      expect(problemsWithHeap({ ...env, RELAY_MAX_ANSWER_MB: '17' }, (136 * MIB * 4) / 3)).toEqual([
+        TOO_MUCH,
+      ]);
+    });
+
+    it('names the variables, never their values, next to the other problems', () => {
+      const problems = problemsWithHeap(
+        { ...secretEnv, PORT: 'x', QUALYS_CACHE_MAX_MB: '100' },
+        IMAGE_HEAP,
+      );
+      expect(problems).toEqual(['PORT must be an integer from 0 to 65535', TOO_MUCH]);
+      expect(problems.join(' ')).not.toContain('100');
+    });
+
+    it('leaves the sum alone while one of the three is itself invalid', () => {
+      expect(problemsWithHeap({ ...secretEnv, RELAY_MAX_ANSWER_MB: '0' }, 8 * MIB)).toEqual([
+        'RELAY_MAX_ANSWER_MB must be an integer from 1 to 65536',
+      ]);
+    });
   });
 
   it('lists every problem at once', () => {

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { parseEgressSettings } from './egress-settings.js';
 import { checkQualysUrl } from '../common/qualys-url-policy.js';
 import { parseCidr } from '../common/address-policy.js';
@@ -187,6 +188,33 @@ function parseAddressAllowlist(reader: EnvReader): string[] {
   return items;
 }
 
+/**
+ * Spec §15: work and memory in flight. The cache, the memory budget and one
+ * request's answer must fit in three quarters of V8's heap, so what is
+ * bounded cannot exhaust the process (the rest is for everything unbounded
+ * but small: modules, sockets, the request being parsed).
+ */
+function parseStayingUp(
+  reader: EnvReader,
+  cacheMaxBytes: number,
+  heapLimitBytes: number,
+): Pick<RelayConfig, 'maxPendingSearches' | 'memoryBudgetBytes' | 'maxAnswerBytes'> {
+  const problems = reader.problems.length;
+  const bounds = {
+    // Two units per observable (active and historical): at least one observable per request.
+    maxPendingSearches: reader.integer('RELAY_MAX_PENDING_SEARCHES', 5000, 4, 10_000_000),
+    memoryBudgetBytes: reader.integer('RELAY_MEMORY_BUDGET_MB', 48, 1, 65_536) * MIB,
+    maxAnswerBytes: reader.integer('RELAY_MAX_ANSWER_MB', 16, 1, 65_536) * MIB,
+  };
+  const bounded = cacheMaxBytes + bounds.memoryBudgetBytes + bounds.maxAnswerBytes;
+  if (reader.problems.length === problems && bounded > heapLimitBytes * 0.75) {
+    reader.problems.push(
+      'QUALYS_CACHE_MAX_MB + RELAY_MEMORY_BUDGET_MB + RELAY_MAX_ANSWER_MB must fit in three quarters of the V8 heap limit (lower them, or raise --max-old-space-size in NODE_OPTIONS)',
+    );
+  }
+  return bounds;
+}
+
 const REDIS_KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Spec §14: the variables that each name a topology; at most one may be set. */
@@ -314,9 +342,13 @@ function parseOperations(
 
 /**
  * Parses and validates the whole environment once (spec §8). Throws a
- * `ConfigValidationError` listing every bad variable by name.
+ * `ConfigValidationError` listing every bad variable by name. `heapLimitBytes`
+ * is V8's heap limit of this process (spec §15 start-up check).
  */
-export function parseRelayConfig(env: Env): RelayConfig {
+export function parseRelayConfig(
+  env: Env,
+  heapLimitBytes: number = getHeapStatistics().heap_size_limit,
+): RelayConfig {
   const reader = new EnvReader(env);
   const auth = parseAuth(reader);
   const deadlineMs = reader.integer('RELAY_DEADLINE_MS', 20_000, 1000, 300_000);
@@ -334,6 +366,7 @@ export function parseRelayConfig(env: Env): RelayConfig {
     entitiesLimitMax,
     maxObservables: reader.integer('RELAY_MAX_OBSERVABLES', 1000, 1, 100_000),
     bodyLimitBytes: reader.integer('RELAY_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    ...parseStayingUp(reader, qualys.cacheMaxBytes, heapLimitBytes),
     logLevel: reader.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') as string,
     deadlineMs,
     // Spec §9: a rolling update lets every in-flight request reach its deadline.

@@ -124,6 +124,18 @@ export interface RelayConfig {
   maxObservables: number;
   /** Largest accepted request body, bytes. */
   bodyLimitBytes: number;
+  /**
+   * Searches (one per observable and state) reserved in the process at most;
+   * one request reserves at most half of them (spec §15).
+   */
+  maxPendingSearches: number;
+  /**
+   * Bytes of decoded Qualys answers being read or held and of relay answers
+   * being built, process-wide; a Qualys call waits for room (spec §15).
+   */
+  memoryBudgetBytes: number;
+  /** Largest serialized `/observe` answer, bytes; observables beyond it are left out (spec §15). */
+  maxAnswerBytes: number;
   logLevel: string;
   /** Time by which every relay request answers, with what it has (spec §9), milliseconds. */
   deadlineMs: number;

@@ -9,6 +9,7 @@ import { eventually, sleep } from '../../test/support/timing.js';
 import { SIMULATOR_EVENTS, SIMULATOR_VALUES } from '../../tools/simulator/dataset.js';
 import { SIMULATOR_USER } from '../../tools/simulator/qualys-simulator.js';
 import { AuthorizationError, RelayError } from '../common/relay-error.js';
+import { QualysLimits } from './limits/qualys-limits.js';
 import { QualysClient, SearchDeadlineError, type SearchOptions } from './qualys.client.js';
 import { buildSearchFilter } from './search-filter.js';
 
@@ -67,13 +68,14 @@ describe('QualysClient against the Qualys simulator', () => {
   async function answered(options: Partial<SearchOptions> = {}) {
     const request = client.beginRequest();
     try {
-      return await client.searchEvents(qualys.relayContext(), {
+      const found = await client.searchEvents(qualys.relayContext(), {
         active: true,
         pageSize: 10,
         filter: FILTER,
         request,
         ...options,
       });
+      return found;
     } finally {
       request.end();
     }
@@ -283,6 +285,66 @@ describe('QualysClient against the Qualys simulator', () => {
       const failure = await search().catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(SearchDeadlineError);
       expect((failure as SearchDeadlineError).waitingForLimits).toBe(false);
+    });
+  });
+
+  describe('the memory budget (spec §15)', () => {
+    it('reports the decoded bytes of the answer and gives its room back once it settled', async () => {
+      await start({ RELAY_MEMORY_BUDGET_MB: '1' });
+      const request = client.beginRequest();
+      try {
+        const found = await client.searchEvents(qualys.relayContext(), {
+          active: true,
+          pageSize: 10,
+          filter: FILTER,
+          request,
+        });
+        expect(found).toEqual({
+          events: ACTIVE_SHA256_EVENTS,
+          bytes: JSON.stringify(ACTIVE_SHA256_EVENTS).length,
+        });
+      } finally {
+        request.end();
+      }
+      expect(qualys.app.get(QualysLimits).memory.used).toBe(0);
+    });
+
+    it('makes a call wait for room before it is sent; at the deadline that is waiting for limits', async () => {
+      await start({
+        RELAY_MEMORY_BUDGET_MB: '1',
+        RELAY_DEADLINE_MS: '1500',
+        QUALYS_BUDGET_MS: '1500',
+      });
+      // A page of 1000 claims more than the whole budget: it goes alone, and
+      // hangs; the second search waits for room and is never sent.
+      qualys.simulator.injectFault({ on: 'search', kind: 'hang', match: { active: true } });
+      const request = client.beginRequest();
+      try {
+        const searches = [true, false].map((active) =>
+          client
+            .searchEvents(qualys.relayContext(), {
+              active,
+              pageSize: 1000,
+              filter: FILTER,
+              request,
+            })
+            .catch((error: unknown) => error),
+        );
+        const [hanging, waiting] = await Promise.all(searches);
+        expect([hanging, waiting]).toEqual([
+          new SearchDeadlineError(false),
+          new SearchDeadlineError(true),
+        ]);
+        expect([
+          (hanging as SearchDeadlineError).waitingForLimits,
+          (waiting as SearchDeadlineError).waitingForLimits,
+        ]).toEqual([false, true]);
+      } finally {
+        request.end();
+      }
+      const sent = qualys.simulator.stats.requests.filter((call) => call.method === 'GET');
+      expect(sent.map((call) => call.query.state ?? 'historical')).toEqual(['true']);
+      expect(qualys.app.get(QualysLimits).memory.used).toBe(0);
     });
   });
 

@@ -14,6 +14,7 @@ import {
   type RefusalKind,
 } from './limits/limit-headers.js';
 import { QualysLimits } from './limits/qualys-limits.js';
+import { MemoryWaitAbortedError } from './limits/memory-budget.js';
 import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.js';
 import {
   SharedSearchLeftError,
@@ -54,6 +55,19 @@ export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.j
 
 /** Event lists compress tenfold; the transport decodes what Qualys compresses (qualys-transport.ts). */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
+/**
+ * Room a search claims of the memory budget before its call is sent (spec
+ * §15), per event of its page: about what a full page of real events
+ * weighs. What the answer really weighs is charged once it is read.
+ */
+const EXPECTED_EVENT_BYTES = 2048;
+const MIN_EXPECTED_ANSWER_BYTES = 16 * 1024;
+
+/** A relay request's work: items (observables) of `unitsPerItem` searches each (spec §15). */
+export interface RequestWork {
+  items: number;
+  unitsPerItem: number;
+}
 
 /** One HTTP answer of Qualys and what its status means (qualys-status.ts). */
 interface Answer {
@@ -75,9 +89,11 @@ export interface SearchOptions {
   fresh?: boolean;
 }
 
-/** A search's events and when Qualys answered it; from the cache, when it was fetched (spec §13). */
+/** A search's events, their size and when Qualys answered them; from the cache, when it was fetched (spec §13). */
 export interface SearchResult {
   events: QualysEvent[];
+  /** Decoded bytes of the answer they came in, for the memory budget (spec §15). */
+  bytes: number;
   /** Epoch ms. */
   fetchedAt: number;
 }
@@ -130,9 +146,18 @@ export class QualysClient implements OnApplicationShutdown {
     this.deadlineMs = config.deadlineMs;
   }
 
-  /** A relay request's scope: every search of it answers by `RELAY_DEADLINE_MS` (spec §9). */
-  beginRequest(): RelayRequestScope {
-    return new RelayRequestScope(this.deadlineMs);
+  /**
+   * A relay request's scope: every search of it answers by `RELAY_DEADLINE_MS`
+   * (spec §9). With `work`, it reserves the units of as many items as the
+   * process admits (spec §15; `scope.admitted`).
+   */
+  beginRequest(work?: RequestWork): RelayRequestScope {
+    if (work === undefined) return new RelayRequestScope(this.deadlineMs);
+    return new RelayRequestScope(this.deadlineMs, Date.now(), {
+      reservation: this.limits.admission.reserve(work.items, work.unitsPerItem),
+      memory: this.limits.memory,
+      launchWindow: this.config.concurrency,
+    });
   }
 
   /** `GET /ioc/events` under the subscription's limits; 400/404 mean "nothing found" (spec §7). */
@@ -217,7 +242,11 @@ export class QualysClient implements OnApplicationShutdown {
 
     const cached = await this.limits.sharing.cached(identity, options.pageSize);
     if (cached !== undefined)
-      return { events: onlyObjects(cached.events), fetchedAt: cached.fetchedAt };
+      return {
+        events: onlyObjects(cached.events),
+        bytes: cached.bytes,
+        fetchedAt: cached.fetchedAt,
+      };
     const answer = await this.limits.sharing.share(
       identity,
       budget.signal,
@@ -248,29 +277,62 @@ export class QualysClient implements OnApplicationShutdown {
   ): Promise<SearchAnswer> {
     const { url, params } = search;
     const key = search.tokenKey;
-    for (let token = search.token, refreshed = false; ; refreshed = true) {
-      if (refreshed) token = await this.token(context, key, budget);
-      const { response, statusClass } = await this.callInSlot(
-        context,
-        url,
-        params,
-        token,
-        budget,
-        subscriptionId,
-        turn,
-        progress,
-      );
-      if (statusClass === 'unauthorized' && !refreshed) {
-        this.tokens.invalidate(key, token);
-        continue;
+    const pageSize = Number(params.pageSize);
+    const { memory } = this.limits;
+    // Spec §15: room for the answer before the call goes, kept across its
+    // retries (a retry never queues behind later searches holding the room).
+    let reserved = await this.roomFor(
+      expectedAnswerBytes(pageSize, this.config.maxAnswerBytes),
+      budget,
+      progress,
+    );
+    try {
+      for (let token = search.token, refreshed = false; ; refreshed = true) {
+        if (refreshed) token = await this.token(context, key, budget);
+        const { response, statusClass } = await this.callInSlot(
+          context,
+          url,
+          params,
+          token,
+          budget,
+          subscriptionId,
+          turn,
+          progress,
+        );
+        // Read already: the bytes exist, whatever the budget says.
+        if (response.data.length > reserved) {
+          memory.force(response.data.length - reserved);
+          reserved = response.data.length;
+        }
+        if (statusClass === 'unauthorized' && !refreshed) {
+          this.tokens.invalidate(key, token);
+          continue;
+        }
+        const fetchedAt = Date.now();
+        if (statusClass === 'not_found')
+          return { pageSize, eventsJson: '[]', events: [], fetchedAt };
+        if (statusClass !== 'success')
+          throw errorForStatus(statusClass, response.status, response.data, context.credentials);
+        const events = parseEventsArray(response.data, pageSize);
+        return { pageSize, eventsJson: response.data, events, fetchedAt };
       }
-      const pageSize = Number(params.pageSize);
-      const fetchedAt = Date.now();
-      if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [], fetchedAt };
-      if (statusClass !== 'success')
-        throw errorForStatus(statusClass, response.status, response.data, context.credentials);
-      const events = parseEventsArray(response.data, pageSize);
-      return { pageSize, eventsJson: response.data, events, fetchedAt };
+    } finally {
+      memory.give(reserved);
+    }
+  }
+
+  /** Waits for room in the memory budget like for a slot (spec §15); returns the bytes held. */
+  private async roomFor(bytes: number, budget: Budget, progress: SearchProgress): Promise<number> {
+    progress.waitingForLimits = true;
+    try {
+      await this.limits.memory.take(bytes, budget.signal);
+      return bytes;
+    } catch (error) {
+      if (error instanceof MemoryWaitAbortedError)
+        throw new RelayError(ErrorCode.CONNECTION, error.message);
+      throw error;
+    } finally {
+      progress.waitingForLimits = false;
     }
   }
 
@@ -521,7 +583,15 @@ function onlyObjects(events: readonly unknown[]): QualysEvent[] {
 
 function resultOf(answer: SearchAnswer): SearchResult {
   const events = onlyObjects(answer.events ?? parseEventsArray(answer.eventsJson, answer.pageSize));
-  return { events, fetchedAt: answer.fetchedAt };
+  return { events, bytes: answer.eventsJson.length, fetchedAt: answer.fetchedAt };
+}
+
+/** Room a search claims before its call, never more than the largest answer read. */
+function expectedAnswerBytes(pageSize: number, maxAnswerBytes: number): number {
+  return Math.min(
+    maxAnswerBytes,
+    Math.max(MIN_EXPECTED_ANSWER_BYTES, pageSize * EXPECTED_EVENT_BYTES),
+  );
 }
 
 /**

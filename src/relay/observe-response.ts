@@ -1,4 +1,4 @@
-import type { RelayErrorItem } from '../common/relay-error.js';
+import type { RelayErrorItem, RelayWarningItem } from '../common/relay-error.js';
 import type { ObservationEntities, Verdict } from '../ctim/ctim.types.js';
 
 export interface Docs<T> {
@@ -13,20 +13,21 @@ export type ObserveData = {
 
 export interface ObserveResponse {
   data?: ObserveData;
-  errors?: RelayErrorItem[];
+  errors?: (RelayErrorItem | RelayWarningItem)[];
 }
 
 /**
  * Builds the `/observe/observables` answer from per-observable results:
  * entities and verdicts in request order, errors deduplicated, `data` left
  * out when the request failed and found nothing (spec §7: `data` accompanies
- * errors only when some observables succeeded). `/deliberate/observables`
- * answers the same way with verdicts only (spec §13).
+ * errors only when some observables succeeded). Warnings come after every
+ * fatal error (spec §15). `/deliberate/observables` answers the same way with
+ * verdicts only (spec §13).
  */
 export function buildObserveResponse(
   results: readonly ObservationEntities[],
   errors: readonly RelayErrorItem[],
-  verdicts: readonly Verdict[] = [],
+  extras: { verdicts?: readonly Verdict[]; warnings?: readonly RelayWarningItem[] } = {},
 ): ObserveResponse {
   const data: Record<string, Docs<unknown>> = {};
   const keys = ['sightings', 'indicators', 'judgements', 'relationships'] as const;
@@ -38,12 +39,13 @@ export function buildObserveResponse(
     const docs = key === 'indicators' ? uniqueById(all) : all;
     if (docs.length > 0) data[key] = { count: docs.length, docs };
   }
+  const { verdicts = [], warnings = [] } = extras;
   if (verdicts.length > 0) data.verdicts = { count: verdicts.length, docs: [...verdicts] };
-  if (errors.length === 0) return { data: data };
+  if (errors.length === 0 && warnings.length === 0) return { data: data };
 
   const unique = new Map<string, RelayErrorItem>();
   for (const error of errors) unique.set(`${error.code}\0${error.message}`, error);
-  const response: ObserveResponse = { errors: [...unique.values()] };
+  const response: ObserveResponse = { errors: [...unique.values(), ...warnings] };
   if (Object.keys(data).length > 0) response.data = data;
   return response;
 }

@@ -11,6 +11,8 @@ import { CtimModule } from '../ctim/ctim.module.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import type { ObserveResponse } from './observe-response.js';
 import { ObserveService } from './observe.service.js';
+import { createHash } from 'node:crypto';
+import type { SimulatorOptions } from '../../tools/simulator/qualys-simulator.js';
 
 const SHA256: Observable = { type: 'sha256', value: SIMULATOR_VALUES.sha256 };
 const MUTEX: Observable = { type: 'mutex', value: SIMULATOR_VALUES.mutex };
@@ -47,10 +49,10 @@ describe('ObserveService against the Qualys simulator', () => {
   let qualys: QualysModuleHarness;
   let service: ObserveService;
 
-  async function start(env: Env = {}): Promise<void> {
+  async function start(env: Env = {}, simulator: SimulatorOptions = {}): Promise<void> {
     qualys = await startQualysModule(
       { QUALYS_RETRIES: '0', RELAY_DEADLINE_MS: '5000', ...env },
-      {},
+      simulator,
       { imports: [CtimModule], providers: [ObserveService] },
     );
     service = qualys.app.get(ObserveService);
@@ -161,5 +163,84 @@ describe('ObserveService against the Qualys simulator', () => {
         message: 'Qualys IOC did not answer in time for 1 of 2 observables; try again later.',
       },
     ]);
+  });
+
+  describe('bounds of spec §15', () => {
+    const md5s = (n: number, seed = 'bounds'): Observable[] =>
+      Array.from({ length: n }, (_, i) => ({
+        type: 'md5',
+        value: createHash('md5').update(`${seed}-${i}`).digest('hex'),
+      }));
+    const busy = (n: number, m: number) => ({
+      type: 'fatal',
+      code: 'too many requests',
+      message: `The relay is busy: ${n} of ${m} observables were not searched; try again in a few seconds.`,
+    });
+
+    it('searches the observables that fit half of RELAY_MAX_PENDING_SEARCHES, in request order', async () => {
+      await start({ RELAY_MAX_PENDING_SEARCHES: '5' });
+      // Half of 5 is 2 units: one observable's two searches.
+      const response = await observe([SHA256, MUTEX]);
+      expect(sightingsOf(response)).toEqual([
+        ...SHA256_SIGHTINGS.active,
+        ...SHA256_SIGHTINGS.historical,
+      ]);
+      expect(response.errors).toEqual([busy(1, 2)]);
+      expect(searches()).toEqual([
+        'historical file.hash.sha256: "52d6e3de4fa0dcc29946695f93940c3e7f26f30e1e39f4b1a49ad98839112786"',
+        'true file.hash.sha256: "52d6e3de4fa0dcc29946695f93940c3e7f26f30e1e39f4b1a49ad98839112786"',
+      ]);
+    });
+
+    it('counts units process-wide, and gives them back as requests end', async () => {
+      await start({
+        RELAY_MAX_PENDING_SEARCHES: '4',
+        RELAY_DEADLINE_MS: '1000',
+        QUALYS_SUBSCRIPTION_CONCURRENCY: '4',
+      });
+      qualys.simulator.injectFault({ on: 'search', kind: 'hang', times: 4 });
+      const holding = [observe(md5s(1, 'a')), observe(md5s(1, 'b'))];
+      expect(await eventually(() => qualys.simulator.stats.searchCalls === 4)).toBe(true);
+      // Every unit is reserved: a third request searches nothing, at once.
+      expect(await observe([SHA256])).toEqual({ errors: [busy(1, 1)] });
+      expect(qualys.simulator.stats.searchCalls).toBe(4);
+      await Promise.all(holding);
+      expect(sightingsOf(await observe([SHA256]))).toEqual([
+        ...SHA256_SIGHTINGS.active,
+        ...SHA256_SIGHTINGS.historical,
+      ]);
+    });
+
+    it('stops the answer at RELAY_MAX_ANSWER_MB in request order, after the fatal errors, without searching the rest', async () => {
+      // Full pages of 100 events: a few hundred KB of CTIM per observable.
+      // Two searches at a time, so the searches of later observables wait.
+      await start({ RELAY_MAX_ANSWER_MB: '1', QUALYS_CONCURRENCY: '2' }, { eventsPerSearch: 100 });
+      const observables = md5s(10);
+      qualys.simulator.injectFault({
+        on: 'search',
+        kind: 'status',
+        status: 403,
+        match: { filterIncludes: observables[0].value },
+      });
+      const response = await observe(observables);
+      const answered = [...new Set(sightingsOf(response).map((line) => line.split(' ')[0]))];
+      const kept = answered.length;
+      expect(kept).toBeGreaterThan(0);
+      expect(answered).toEqual(observables.slice(1, 1 + kept).map((o) => o.value));
+      const leftOut = observables.length - 1 - kept;
+      expect(leftOut).toBeGreaterThan(0);
+      expect(response.errors).toEqual([
+        { type: 'fatal', code: 'permission denied', message: 'Forbidden' },
+        {
+          type: 'warning',
+          code: 'too many entities',
+          message: `The answer reached its size limit; ${leftOut} of 10 observables were left out. Send fewer observables or lower CTR_ENTITIES_LIMIT.`,
+        },
+      ]);
+      expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThanOrEqual(1024 * 1024);
+      // The observable that did not fit was searched; at most one search beyond it started.
+      expect(qualys.simulator.stats.searchCalls).toBeLessThanOrEqual(2 * (kept + 2) + 1);
+      expect(qualys.simulator.stats.searchCalls).toBeLessThan(2 * observables.length);
+    });
   });
 });

@@ -5,56 +5,37 @@ import {
   type Observable,
   type SupportedObservable,
 } from '../common/observable.js';
-import { RelayError, unexpectedFailure, type RelayErrorItem } from '../common/relay-error.js';
+import { RelayError, unexpectedFailure } from '../common/relay-error.js';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
-import type { Judgement, ObservationEntities, Verdict } from '../ctim/ctim.types.js';
+import type { Judgement, Verdict } from '../ctim/ctim.types.js';
 import { ObservationMapper } from '../ctim/observation.mapper.js';
 import { hasVerdicts, VerdictMapper } from '../ctim/verdict.mapper.js';
+import { QualysClient } from '../qualys/qualys.client.js';
+import { deadlineReached } from '../qualys/qualys-errors.js';
+import { answerSizeWarning } from './answer-budget.js';
 import {
-  QualysClient,
-  SearchDeadlineError,
-  type RelayRequestScope,
-  type SearchResult,
-} from '../qualys/qualys.client.js';
-import { deadlineReached, RateLimitReachedError } from '../qualys/qualys-errors.js';
-import { buildSearchFilter } from '../qualys/search-filter.js';
+  ObservationRun,
+  relayBusy,
+  SEARCHES_PER_OBSERVABLE,
+  type Answers,
+  type MapAnswers,
+} from './observation-run.js';
 import { buildObserveResponse, type ObserveResponse } from './observe-response.js';
-
-/** The answers of one observable's two searches; a search that did not answer is missing. */
-interface Answers {
-  active?: SearchResult;
-  historical?: SearchResult;
-}
-
-/** What the relay answers for one observable: its entities, its verdict (spec §5, §13). */
-interface Observation {
-  entities?: ObservationEntities;
-  verdict?: Verdict;
-}
-
-/** Maps one observable's answers, partial ones included, to what the route answers. */
-type MapAnswers = (observable: SupportedObservable, answers: Answers, now: Date) => Observation;
-
-/** How one observable ended: what it gave (possibly partial), its error, and whether it ran out of time. */
-interface Outcome {
-  observation?: Observation;
-  error?: RelayErrorItem;
-  /** Set when a search was unfinished at the deadline (spec §9). */
-  late?: { waitingForLimits: boolean };
-}
 
 /**
  * Spec §5: searches Qualys for every observable — active and historical
- * searches of all observables at once, scheduled per subscription (spec §9)
- * — and maps what comes back to CTIM. One observable failing does not sink
- * the others: their entities are answered with its error. At the request's
- * deadline, the answer keeps every search that finished and adds one error.
- * Spec §13: deliberation makes the same searches of the file hashes, through
- * the same steps, and answers their verdicts only.
+ * searches, scheduled per subscription (spec §9) — and maps what comes back
+ * to CTIM. One observable failing does not sink the others: their entities
+ * are answered with its error. At the request's deadline, the answer keeps
+ * every search that finished and adds one error. Spec §15: observables the
+ * process has no room for are not searched, and the answer stops at its
+ * size limit. Spec §13: deliberation makes the same searches of the file
+ * hashes, through the same steps, and answers their verdicts only.
  */
 @Injectable()
 export class ObserveService {
   private readonly logger = new Logger(ObserveService.name);
+  private readonly maxAnswerBytes: number;
   private readonly verdictSeconds: number;
 
   constructor(
@@ -63,6 +44,7 @@ export class ObserveService {
     private readonly verdicts: VerdictMapper,
     @Inject(RELAY_CONFIG) config: RelayConfig,
   ) {
+    this.maxAnswerBytes = config.maxAnswerBytes;
     this.verdictSeconds = config.verdictValidSec;
   }
 
@@ -105,92 +87,45 @@ export class ObserveService {
     return this.verdicts.toVerdict(observable, active, historical, limit, seconds, judgements);
   }
 
-  /** Searches every observable in one relay request and answers what `map` makes of each. */
+  /**
+   * Searches the observables the process has room for in one relay request
+   * and answers what `map` makes of each, within the answer's size limit.
+   */
   private async searchEach(
     context: RelayContext,
     unique: readonly SupportedObservable[],
     map: MapAnswers,
   ): Promise<ObserveResponse> {
-    const request = this.qualys.beginRequest();
+    const request = this.qualys.beginRequest({
+      items: unique.length,
+      unitsPerItem: SEARCHES_PER_OBSERVABLE,
+    });
     try {
-      const now = new Date();
-      const outcomes = await Promise.all(
-        unique.map((observable) => this.observeOne(context, observable, request, now, map)),
-      );
-      const observations = outcomes.flatMap((outcome) => outcome.observation ?? []);
-      const entities = observations.flatMap((observation) => observation.entities ?? []);
-      const verdicts = observations.flatMap((observation) => observation.verdict ?? []);
-      const errors = outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []));
-      const late = outcomes.flatMap((outcome) => (outcome.late ? [outcome.late] : []));
-      if (late.length > 0) {
-        const waitingForLimits = late.some((search) => search.waitingForLimits);
+      const admitted = request.admitted(unique.length);
+      const run = new ObservationRun(this.qualys, unique.slice(0, admitted), {
+        context,
+        request,
+        now: new Date(),
+        maxAnswerBytes: this.maxAnswerBytes,
+        map,
+        asRelayError: (error) => this.asRelayError(error),
+      });
+      const { entities, verdicts, errors, late, leftOut } = await run.run();
+      if (late.count > 0) {
         errors.push(
-          deadlineReached(waitingForLimits, {
-            unfinished: late.length,
+          deadlineReached(late.waitingForLimits, {
+            unfinished: late.count,
             total: unique.length,
           }).toItem(),
         );
       }
-      return buildObserveResponse(entities, errors, verdicts);
+      if (admitted < unique.length)
+        errors.push(relayBusy(unique.length - admitted, unique.length).toItem());
+      const warnings = leftOut > 0 ? [answerSizeWarning(leftOut, unique.length)] : [];
+      return buildObserveResponse(entities, errors, { verdicts, warnings });
     } finally {
       request.end();
     }
-  }
-
-  private async observeOne(
-    context: RelayContext,
-    observable: SupportedObservable,
-    request: RelayRequestScope,
-    now: Date,
-    map: MapAnswers,
-  ): Promise<Outcome> {
-    const limit = context.entitiesLimit;
-    const filter = buildSearchFilter(observable);
-    // Both searches at once: the original relay ran them one after the other.
-    // A hard failure abandons the sibling search, so no call, retry or wait
-    // outlives the answer; that failure is the one reported. Running out of
-    // time or of rate budget is not a failure of the observable: what did
-    // finish is kept (spec §9).
-    const abandon = new AbortController();
-    let firstFailure: unknown;
-    const search = (active: boolean): Promise<SearchResult> =>
-      this.qualys
-        .searchEvents(context, { active, pageSize: limit, filter, request, signal: abandon.signal })
-        .catch((error: unknown) => {
-          if (!isPartial(error) && !abandon.signal.aborted) {
-            firstFailure = error;
-            abandon.abort();
-          }
-          throw error;
-        });
-    const [active, historical] = await Promise.allSettled([search(true), search(false)]);
-    if (firstFailure !== undefined) return { error: this.asRelayError(firstFailure).toItem() };
-
-    const outcome: Outcome = {};
-    for (const settled of [active, historical]) {
-      if (settled.status === 'fulfilled') continue;
-      const reason: unknown = settled.reason;
-      if (reason instanceof SearchDeadlineError) {
-        outcome.late = {
-          waitingForLimits: (outcome.late?.waitingForLimits ?? false) || reason.waitingForLimits,
-        };
-      } else {
-        outcome.error = this.asRelayError(reason).toItem();
-      }
-    }
-    try {
-      outcome.observation = map(
-        observable,
-        {
-          active: active.status === 'fulfilled' ? active.value : undefined,
-          historical: historical.status === 'fulfilled' ? historical.value : undefined,
-        },
-        now,
-      );
-    } catch (error) {
-      return { error: this.asRelayError(error).toItem() };
-    }
-    return outcome;
   }
 
   private asRelayError(error: unknown): RelayError {
@@ -201,9 +136,4 @@ export class ObserveService {
     );
     return unexpectedFailure();
   }
-}
-
-/** Spec §9: errors after which the observable keeps what its other search found. */
-function isPartial(error: unknown): boolean {
-  return error instanceof SearchDeadlineError || error instanceof RateLimitReachedError;
 }

@@ -21,6 +21,9 @@ export const CLI_USAGE = `Usage: npm run simulator -- [options]
   --latency <ms>        delay before every answer (default 0)
   --fault-rate <0..1>   share of searches answering a random 429/503/500 (default 0)
   --seed <n>            seed of the random faults (default 1)
+  --events-per-search <n>
+                        every search answers n synthetic events (at most its page
+                        size) instead of the data set's: full pages (default 0: off)
   --allow-remote        allow a non-loopback --host (the admin API stays loopback-only)
   --help                print this help
 Subscription limits (per user, searches only, /auth exempt; default: unlimited):
@@ -59,6 +62,7 @@ function readArgs(argv: readonly string[]) {
         latency: { type: 'string' },
         'fault-rate': { type: 'string' },
         seed: { type: 'string' },
+        'events-per-search': { type: 'string' },
         'allow-remote': { type: 'boolean' },
         'concurrency-limit': { type: 'string' },
         'rate-limit': { type: 'string' },
@@ -95,6 +99,12 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const port = integer(values.port, '--port', 0, 65535);
   const latencyMs = integer(values.latency, '--latency', 0, Number.MAX_SAFE_INTEGER);
   const seed = integer(values.seed, '--seed', -(2 ** 31), 2 ** 32 - 1);
+  const eventsPerSearch = integer(
+    args['events-per-search'] ?? '0',
+    '--events-per-search',
+    0,
+    1_000_000,
+  );
   const randomFaultRate = Number(values['fault-rate']);
   if (values['fault-rate'].trim() === '' || !(randomFaultRate >= 0 && randomFaultRate <= 1)) {
     throw new CliUsageError('--fault-rate must be a number from 0 to 1');
@@ -124,6 +134,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       latencyMs,
       randomFaultRate,
       seed,
+      eventsPerSearch,
       concurrencyLimit,
       rateLimit,
       refusalStatus,

@@ -313,6 +313,45 @@ describe('Qualys simulator: options affecting searches', () => {
     }
   });
 
+  it('answers full pages of synthetic events with eventsPerSearch, distinct per filter and state', async () => {
+    const simulator = await startQualysSimulator({ eventsPerSearch: 1000 });
+    try {
+      const token = await new SimulatorClient(simulator.url).requestToken();
+      const page = async (query: Record<string, string>) => {
+        const response = await fetch(
+          `${simulator.url}/ioc/events?${new URLSearchParams(query).toString()}`,
+          { headers: { Authorization: `Bearer ${token}` } },
+        );
+        return (await response.json()) as { id: string; type: string; file: { sha256: string } }[];
+      };
+      const md5 = { filter: `file.hash.md5: ${quote(V.md5)}`, pageSize: '1000' };
+      const [active, historical, small, other] = await Promise.all([
+        page({ ...md5, state: 'true' }),
+        page(md5),
+        page({ ...md5, pageSize: '3' }),
+        page({ filter: `file.hash.md5: ${quote(V.unknownSha256)}`, pageSize: '1000' }),
+      ]);
+      expect([active.length, historical.length, small.length, other.length]).toEqual([
+        1000, 1000, 3, 1000,
+      ]);
+      const allIds = new Set([...active, ...historical, ...other].map((event) => event.id));
+      expect(allIds.size).toBe(3000);
+      expect(small).toEqual(historical.slice(0, 3)); // the same search answers the same events
+      expect(active[0]).toMatchObject({ type: 'FILE', file: { sha256: expect.any(String) } });
+    } finally {
+      await simulator.close();
+    }
+  });
+
+  it('refuses a negative or fractional eventsPerSearch', async () => {
+    await expect(startQualysSimulator({ eventsPerSearch: -1 })).rejects.toThrow(
+      'eventsPerSearch must be a non-negative integer',
+    );
+    await expect(startQualysSimulator({ eventsPerSearch: 1.5 })).rejects.toThrow(
+      'eventsPerSearch must be a non-negative integer',
+    );
+  });
+
   it('keeps only the latest maxRecordedRequests requests', async () => {
     const simulator = await startQualysSimulator({ maxRecordedRequests: 2 });
     try {

@@ -31,6 +31,7 @@ import {
 } from './http-io.js';
 import { createPrng } from './prng.js';
 import { SearchLog, type SearchLogEntry } from './search-log.js';
+import { syntheticEventsJson } from './synthetic-events.js';
 import {
   epochMs,
   SubscriptionLimits,
@@ -70,6 +71,11 @@ export interface SimulatorOptions extends SubscriptionLimitsPatch {
   tokenTtlMs?: number;
   /** Replaces the built-in data set. */
   events?: readonly SimulatorEvent[];
+  /**
+   * When above 0, every search answers this many synthetic events (at most
+   * its page size) instead of the data set's matches: full pages on demand.
+   */
+  eventsPerSearch?: number;
   /** Probability (0–1) that a search answers a random 429, 503 or 500; default 0. */
   randomFaultRate?: number;
   /** Seed of the random fault sequence; default 1. */
@@ -456,7 +462,16 @@ class Simulator implements QualysSimulator {
     }
     try {
       const query = parseSearchQuery(params);
-      send(response, 200, this.index.searchJson(query), { 'Content-Type': 'application/json' });
+      const perSearch = this.settings.eventsPerSearch;
+      const json =
+        perSearch > 0
+          ? syntheticEventsJson(
+              params.get('filter') ?? '',
+              query.active,
+              Math.min(perSearch, query.pageSize),
+            )
+          : this.index.searchJson(query);
+      send(response, 200, json, { 'Content-Type': 'application/json' });
     } catch (error) {
       if (!(error instanceof SearchQueryError)) throw error;
       sendText(response, 400, error.message);
@@ -543,6 +558,10 @@ function resolveOptions(options: SimulatorOptions): Settings {
   if (!Number.isInteger(seed)) throw new RangeError('seed must be an integer');
   const tokenTtlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
   if (!(tokenTtlMs > 0)) throw new RangeError('tokenTtlMs must be positive');
+  const eventsPerSearch = options.eventsPerSearch ?? 0;
+  if (!Number.isInteger(eventsPerSearch) || eventsPerSearch < 0) {
+    throw new RangeError('eventsPerSearch must be a non-negative integer');
+  }
   const maxRecorded = options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED_REQUESTS;
   if (!Number.isInteger(maxRecorded) || maxRecorded < 0) {
     throw new RangeError('maxRecordedRequests must be a non-negative integer');
@@ -560,6 +579,7 @@ function resolveOptions(options: SimulatorOptions): Settings {
     credentials: { ...credentials },
     tokenTtlMs,
     events: options.events ?? SIMULATOR_EVENTS,
+    eventsPerSearch,
     randomFaultRate: rate,
     seed,
     maxRecordedRequests: maxRecorded,

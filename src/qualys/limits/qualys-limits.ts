@@ -1,8 +1,10 @@
 import type { RelayContext } from '../../auth/relay-context.js';
 import type { RelayConfig } from '../../config/relay-config.js';
 import type { LimitStores } from './limit-stores.factory.js';
+import { MemoryBudget } from './memory-budget.js';
 import { SearchSharing, type CacheLookup, type SearchIdentity } from './search-sharing.js';
 import { SubscriptionScheduler, type SchedulerObserver } from './subscription-scheduler.js';
+import { WorkAdmission } from './work-admission.js';
 
 /** Told about the limits machinery (metrics): cache lookups; the scheduler's queue depth. */
 export interface LimitsObserver extends SchedulerObserver {
@@ -21,11 +23,14 @@ const FIRST_PAGE = 0;
 /**
  * Spec §9 in one place for the client: the state stores (this process's or
  * Redis), the per-subscription scheduler over them, and search sharing
- * (coalescing and the result cache). Built once per application.
+ * (coalescing and the result cache). Spec §15: the process's bounds on work
+ * and memory in flight. Built once per application.
  */
 export class QualysLimits {
   readonly scheduler: SubscriptionScheduler;
   readonly sharing: SearchSharing;
+  readonly admission: WorkAdmission;
+  readonly memory: MemoryBudget;
   /** Subscription and credential ids per request context: HMACs are computed once per request. */
   private readonly contextIds = new WeakMap<
     RelayContext,
@@ -44,6 +49,8 @@ export class QualysLimits {
       leaseMs: config.qualys.timeoutMs + 5000,
       observer,
     });
+    this.admission = new WorkAdmission(config.maxPendingSearches);
+    this.memory = new MemoryBudget(config.memoryBudgetBytes);
     this.sharing = new SearchSharing(
       stores.results,
       stores.inflight,

@@ -87,8 +87,10 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
       answer(10, [{ id: 'e1' }, { id: 'e2' }]),
     ]);
     expect(call.calls).toBe(1);
+    // The bytes of the answer's text, for the relay's memory budget (spec §15).
     expect(await shared.cached(identity(), 10)).toEqual({
       events: [{ id: 'e1' }, { id: 'e2' }],
+      bytes: '[{"id":"e1"},{"id":"e2"}]'.length,
       fetchedAt: FETCHED_AT,
     });
     expect(lookups).toEqual(['miss', 'coalesced', 'hit']);
@@ -102,8 +104,13 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
       () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }], 1_000)),
       5000,
     );
-    // The cached answer keeps the time Qualys sent it (spec §13), whichever page is served.
-    expect(await shared.cached(identity(), 1)).toEqual({ events: [{ id: 'a' }], fetchedAt: 1_000 });
+    // The cached answer keeps the time Qualys sent it (spec §13), whichever page is served;
+    // one of two events is about half the text.
+    expect(await shared.cached(identity(), 1)).toEqual({
+      events: [{ id: 'a' }],
+      bytes: Math.ceil('[{"id":"a"},{"id":"b"}]'.length / 2),
+      fetchedAt: 1_000,
+    });
     expect(await shared.cached(identity(), 5)).toBeUndefined(); // a full page of 2: there may be more
     await shared.share(
       identity('k5'),
@@ -114,6 +121,7 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
     // 1 of 5: that is all there is
     expect(await shared.cached(identity(), 100)).toEqual({
       events: [{ id: 'a' }],
+      bytes: '[{"id":"a"}]'.length,
       fetchedAt: 2_000,
     });
   });

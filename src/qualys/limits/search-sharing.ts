@@ -20,9 +20,13 @@ export interface SearchAnswer {
   events?: unknown[];
 }
 
-/** A cached answer's events (the first n asked for) and when Qualys answered them. */
+/**
+ * A cached answer's events (the first n asked for), about how many bytes of
+ * the answer's text they are (spec §15), and when Qualys answered them (spec §13).
+ */
 export interface CachedEvents {
   events: unknown[];
+  bytes: number;
   fetchedAt: number;
 }
 
@@ -74,7 +78,8 @@ export class SearchSharing {
 
   /**
    * A cached answer that covers `pageSize`: fetched with at least that page
-   * size, or complete (fewer events than its page size). First n events.
+   * size, or complete (fewer events than its page size). First n events,
+   * and about how many bytes of the answer's text they are.
    */
   async cached(identity: SearchIdentity, pageSize: number): Promise<CachedEvents | undefined> {
     if (!this.cacheEnabled) return undefined;
@@ -83,9 +88,13 @@ export class SearchSharing {
     if (entry === undefined || events === undefined) return undefined;
     if (entry.pageSize < pageSize && events.length >= entry.pageSize) return undefined;
     this.onLookup?.('hit');
+    const { fetchedAt } = entry;
+    const bytes = entry.eventsJson.length;
+    if (events.length <= pageSize) return { events, bytes, fetchedAt };
     return {
-      events: events.length > pageSize ? events.slice(0, pageSize) : events,
-      fetchedAt: entry.fetchedAt,
+      events: events.slice(0, pageSize),
+      bytes: Math.ceil((bytes * pageSize) / events.length),
+      fetchedAt,
     };
   }
 

@@ -6,7 +6,7 @@ import { ErrorCode } from '../../common/relay-error.js';
  * described loosely (`object`) with examples: their exact schema is CTIM's.
  */
 export class ErrorItemDto {
-  @ApiProperty({ enum: ['fatal'], example: 'fatal' }) type!: string;
+  @ApiProperty({ enum: ['fatal', 'warning'], example: 'fatal' }) type!: string;
   @ApiProperty({
     enum: Object.values(ErrorCode),
     example: 'authorization error',
