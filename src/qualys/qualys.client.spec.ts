@@ -302,6 +302,7 @@ describe('QualysClient against the Qualys simulator', () => {
         expect(found).toEqual({
           events: ACTIVE_SHA256_EVENTS,
           bytes: JSON.stringify(ACTIVE_SHA256_EVENTS).length,
+          fetchedAt: found.fetchedAt,
         });
       } finally {
         request.end();

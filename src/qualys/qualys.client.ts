@@ -55,6 +55,8 @@ export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request.j
 
 /** Event lists compress tenfold; the transport decodes what Qualys compresses (qualys-transport.ts). */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
+/** How much later than the time left a call's own timer fires (see `call`). */
+const DEADLINE_GRACE_MS = 50;
 /**
  * Room a search claims of the memory budget before its call is sent (spec
  * §15), per event of its page: about what a full page of real events
@@ -533,8 +535,13 @@ export class QualysClient implements OnApplicationShutdown {
     details?: QualysCallDetails,
   ): Promise<Answer> {
     const started = performance.now();
+    // When the time left is what bounds the call, the request's deadline
+    // signal ends it; the timer fires a little later, so a call never times
+    // out just before the deadline and hands its slot and memory to a
+    // waiting search that then cannot finish either (spec §9: that search
+    // was waiting for limits). The request signal still stops it on time.
     const attempt = callSignal(
-      Math.max(1, Math.min(this.config.timeoutMs, budget.remaining())),
+      Math.max(1, Math.min(this.config.timeoutMs, budget.remaining() + DEADLINE_GRACE_MS)),
       budget.signal,
     );
     try {
