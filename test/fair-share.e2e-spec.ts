@@ -24,9 +24,15 @@ interface ObserveBody {
 }
 
 /** The answer with its random transient ids (spec §5) replaced by their entity. */
+/** The body without what differs between two identical requests: random ids, and verdict times (when Qualys answered). */
 const withoutRandomIds = (body: ObserveBody): unknown =>
   JSON.parse(
-    JSON.stringify(body).replace(/transient:([a-z_]+)-[0-9a-f-]{36}/g, 'transient:$1-<uuid>'),
+    JSON.stringify(body)
+      .replace(/transient:([a-z_]+)-[0-9a-f-]{36}/g, 'transient:$1-<uuid>')
+      .replace(
+        /"valid_time":\{"start_time":"[^"]+","end_time":"[^"]+"\}/g,
+        '"valid_time":"<answered>"',
+      ),
   );
 
 const fresh = (tag: string, count: number) =>

@@ -10,9 +10,8 @@ import { startRelayHarness, type RelayHarness } from './support/relay-harness.js
  * Swagger UI's "Try it out" targets the relay port; DOCS_ENABLED=false
  * turns the docs off.
  */
-const notFound = (method: string, path: string) => ({
-  errors: [{ type: 'fatal', code: 'not found', message: `Route ${method} ${path} not found` }],
-});
+/** Unknown routes answer without echoing the path (spec §15). */
+const NOT_FOUND = { errors: [{ type: 'fatal', code: 'not found', message: 'Route not found' }] };
 
 describe('OPS_PORT set', () => {
   let relay: RelayHarness;
@@ -33,7 +32,7 @@ describe('OPS_PORT set', () => {
   it.each(['/metrics', '/healthz/live', '/healthz/ready', '/docs', '/docs-json'])(
     'answers %s on the operations port only',
     async (path) => {
-      await request(relay.url).get(path).expect(404, notFound('GET', path));
+      await request(relay.url).get(path).expect(404, NOT_FOUND);
       await request(opsUrl).get(path).expect(200);
     },
   );
@@ -45,7 +44,7 @@ describe('OPS_PORT set', () => {
       .post('/observe/observables')
       .set('Authorization', `Bearer ${token}`)
       .send(observables)
-      .expect(404, notFound('POST', '/observe/observables'));
+      .expect(404, NOT_FOUND);
     await request(relay.url)
       .post('/observe/observables')
       .set('Authorization', `Bearer ${token}`)
@@ -100,7 +99,7 @@ describe('DOCS_ENABLED=false', () => {
   });
 
   it.each(['/docs', '/docs-json'])('answers %s with 404', async (path) => {
-    await request(relay.url).get(path).expect(404, notFound('GET', path));
+    await request(relay.url).get(path).expect(404, NOT_FOUND);
   });
 
   it('keeps metrics and probes on the one port (no OPS_PORT)', async () => {

@@ -74,3 +74,6 @@ export class InvalidArgumentError extends RelayError {
     this.name = 'InvalidArgumentError';
   }
 }
+
+/** Spec §7, §15: the message of an unknown route, on every port; it never echoes the path. */
+export const ROUTE_NOT_FOUND = 'Route not found';

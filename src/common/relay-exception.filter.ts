@@ -8,10 +8,13 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ErrorCode, InvalidArgumentError, RelayError, unexpectedFailure } from './relay-error.js';
-
-/** Spec §7: the message of an unknown route. */
-const ROUTE_NOT_FOUND = 'Route not found';
+import {
+  ErrorCode,
+  InvalidArgumentError,
+  RelayError,
+  ROUTE_NOT_FOUND,
+  unexpectedFailure,
+} from './relay-error.js';
 
 /** Errors raised by body-parser before a route runs carry these fields. */
 interface BodyParserError {

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ErrorCode } from '../common/relay-error.js';
+import { ErrorCode, ROUTE_NOT_FOUND } from '../common/relay-error.js';
 import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { DOCS_PATH } from '../observability/route-label.js';
 
@@ -76,13 +76,13 @@ export class OpsServer implements OnApplicationShutdown {
       next();
       return;
     }
-    // The answer of any unknown route (common/relay-exception.filter.ts).
+    // The answer of any unknown route (common/relay-exception.filter.ts), without the path.
     response.status(404).json({
       errors: [
         {
           type: 'fatal',
           code: ErrorCode.NOT_FOUND,
-          message: `Route ${request.method} ${request.path} not found`,
+          message: ROUTE_NOT_FOUND,
         },
       ],
     });
