@@ -8,7 +8,8 @@
  *                    [--connections 32] [--observables 5] [--throughput-latency 20]
  *                    [--concurrency 64] [--mapping-seconds 3] [--parts 1,2,3,4,5,6]
  *                    [--limited-runs 5] [--limited-repeats 20]
- *                    [--compare-dist /tmp/relay-before/dist]
+ *                    [--compare-dist /tmp/relay-before/dist] [--compare-env 'K=V;K2=V2']
+ *                    [--limited-redis-env 'REDIS_CLUSTER_NODES=127.0.0.1:7000']
  *                    [--node-options=--max-old-space-size=128]
  *                    [--real-install] [--strict]
  *
@@ -18,7 +19,11 @@
  * is a subscription limited to 2 concurrent calls (bench/lib/limited-subscription.ts).
  * --compare-dist starts a second relay from another build's dist/ (e.g. the
  * commit before a change) with the same environment, and runs it in (1) and
- * in every round of (2), interleaved with this one.
+ * in every round of (2), interleaved with this one; --compare-env adds
+ * variables to that relay only (`--compare-dist dist --compare-env
+ * OTEL_EXPORTER_OTLP_ENDPOINT=…` measures tracing on against off).
+ * --limited-redis-env points part 6's two replicas at a Redis started
+ * beforehand (a Sentinel set, a Cluster) instead of a redis-server of its own.
  *
  * --real-install also runs `npm ci --omit=dev` in a temporary folder (needs
  * the registry); --strict exits 1 when a target is missed. Broken responses
@@ -69,6 +74,8 @@ const OPTION_DEFAULTS = {
   'limited-runs': '5',
   'limited-repeats': '20',
   'compare-dist': '',
+  'compare-env': '',
+  'limited-redis-env': '',
   // The relay runs as the image runs it (Dockerfile `ENV NODE_OPTIONS`); `--node-options=` for none.
   'node-options':
     /^ENV NODE_OPTIONS=(.*)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '',
@@ -117,6 +124,16 @@ const LIMITED_REPEATS = positive('limited-repeats');
 const COMPARE_DIST = option('compare-dist') === '' ? '' : resolve(option('compare-dist'));
 if (COMPARE_DIST !== '' && !existsSync(join(COMPARE_DIST, 'main.js')))
   throw new Error(`--compare-dist: ${join(COMPARE_DIST, 'main.js')} does not exist`);
+/** `K=V;K2=V2` (values may hold commas, as host lists do). */
+const envOption = (name: OptionName): Record<string, string> =>
+  Object.fromEntries(
+    option(name)
+      .split(';')
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+const COMPARE_ENV = envOption('compare-env');
+const LIMITED_REDIS_ENV = envOption('limited-redis-env');
 /** A warm-up never takes longer than this per size and server. */
 const WARMUP_MAX_MS = 8_000;
 
@@ -761,7 +778,7 @@ try {
           : await startRelay(unlimited, {
               simulatorUrl: simulator.url,
               jwtSecret: JWT_SECRET,
-              env: relayEnv,
+              env: { ...relayEnv, ...COMPARE_ENV },
               main: join(COMPARE_DIST, 'main.js'),
               name: 'compare-dist relay',
             });
@@ -793,6 +810,7 @@ try {
       jwtSecret: JWT_SECRET,
       token,
       relayEnv: nodeOptions,
+      ...(Object.keys(LIMITED_REDIS_ENV).length === 0 ? {} : { redisEnv: LIMITED_REDIS_ENV }),
       progress,
     });
     report.limited = limited.report;

@@ -67,6 +67,8 @@ export interface LimitedOptions {
   token: string;
   /** Extra relay environment (NODE_OPTIONS). */
   relayEnv: Record<string, string>;
+  /** The replicas' Redis variables, for a Redis started beforehand (Sentinel, Cluster); default a redis-server of its own. */
+  redisEnv?: Record<string, string>;
   progress(text: string): void;
 }
 
@@ -363,7 +365,7 @@ export async function measureLimited(
   }
 
   // Two replicas sharing Redis.
-  if (!redisServerOnPath()) {
+  if (options.redisEnv === undefined && !redisServerOnPath()) {
     options.progress(REDIS_MISSING);
     report.twoReplicas = { skipped: REDIS_MISSING };
     rows.push({
@@ -380,14 +382,14 @@ export async function measureLimited(
   let relays: RelayProcess[] = [];
   try {
     options.progress('limited subscription, two replicas sharing a redis-server');
-    redis = await startRedis(group);
+    if (options.redisEnv === undefined) redis = await startRedis(group);
     const simulator = await startSimulator(group, {
       latencyMs: LIMITED.latencyMs,
       concurrencyLimit: LIMITED.concurrencyLimit,
     });
     const env = {
       ...relayEnv,
-      REDIS_URL: redis.url,
+      ...(options.redisEnv ?? { REDIS_URL: (redis as RedisProcess).url }),
       // Bench-only key, for the length of this run.
       CACHE_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     };

@@ -22,7 +22,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { NextFunction, Request, Response } from 'express';
 import { RELAY_VERSION } from '../common/version.js';
-import { routeLabel } from './route-label.js';
+import { isProbeOrScrape, routeLabel } from './route-label.js';
 import type { CallSpanDetails, RelayTracing } from './tracing.js';
 
 /** Qualys's route templates, never a URL (its query names filters and observables). */
@@ -63,6 +63,11 @@ export function startOtelTracing(): RelayTracing {
   const inRequest = (): boolean => trace.getSpan(context.active()) !== undefined;
 
   const middleware = (request: Request, response: Response, next: NextFunction): void => {
+    // Probes and scrapes every few seconds would drown the traces that matter.
+    if (isProbeOrScrape(request.path)) {
+      next();
+      return;
+    }
     const parent = propagation.extract(context.active(), request.headers);
     const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER';
     const span = tracer.startSpan(
