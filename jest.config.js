@@ -24,6 +24,8 @@ export default {
     '<rootDir>/test/**/*.spec.ts',
     '<rootDir>/test/**/*.e2e-spec.ts',
   ],
+  // Probes measure heap in a Jest process of their own: their spec starts one.
+  testPathIgnorePatterns: ['/node_modules/', '\\.probe\\.spec\\.ts$'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 20000,
   maxWorkers: process.env.CI ? 2 : '50%',

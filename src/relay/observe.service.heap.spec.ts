@@ -1,66 +1,44 @@
-import { createHash } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  startQualysModule,
-  type QualysModuleHarness,
-} from '../../test/support/qualys-module-harness.js';
-import { eventually } from '../../test/support/timing.js';
-import type { Observable } from '../common/observable.js';
-import { CtimModule } from '../ctim/ctim.module.js';
-import { ObserveService } from './observe.service.js';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from '@jest/globals';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-function md5s(request: number, n: number): Observable[] {
-  return Array.from({ length: n }, (_, i) => ({
-    type: 'md5',
-    value: createHash('md5').update(`heap-${request}-${i}`).digest('hex'),
-  }));
-}
-
-function heapUsed(): number {
-  for (let i = 0; i < 4; i++) gc();
-  return process.memoryUsage().heapUsed;
-}
-
+/**
+ * Spec §15: a search waiting for its turn costs well under 1 KiB of heap.
+ * The figure is measured in a Jest process of its own
+ * (`observe.service.heap.probe.spec.ts`): a worker that already ran other specs
+ * allocates for itself meanwhile (lingering sockets, timers, compiled code),
+ * which made the same measurement read 2 KiB per unit in the full suite and
+ * 0.4 KiB alone.
+ */
 describe('heap held by searches waiting their turn', () => {
-  let qualys: QualysModuleHarness;
-  beforeAll(async () => {
-    qualys = await startQualysModule(
-      {
-        RELAY_DEADLINE_MS: '120000',
-        QUALYS_TIMEOUT_MS: '120000',
-        RELAY_MAX_PENDING_SEARCHES: '20000',
-      },
-      {},
-      { imports: [CtimModule], providers: [ObserveService] },
-    );
-  });
-  afterAll(() => qualys.close(), 60_000);
-
-  it('costs well under 1 KiB per waiting unit', async () => {
-    const service = qualys.app.get(ObserveService);
-    const requests = [0, 1, 2, 3].map((r) => md5s(r, 1000));
-    // Token fetched, the machinery warm (its code compiled, its pools grown by
-    // a request as large as those measured): the figure is what the waiting
-    // searches add, even on a loaded machine.
-    await service.observe(qualys.relayContext(), md5s(9, 250));
-    qualys.simulator.injectFault({ on: 'search', kind: 'hang' });
-    const before = heapUsed();
-    const answers = requests.map((observables) =>
-      service.observe(qualys.relayContext(), observables),
-    );
-    expect(await eventually(() => qualys.simulator.stats.searchCalls > 5)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const during = heapUsed();
-    const perUnit = (during - before) / 8000;
-    process.stderr.write(`heap per waiting unit: ${perUnit.toFixed(0)} B\n`);
-    expect(perUnit).toBeLessThan(1024);
-    // The hanging calls end with the simulator; then every request answers.
-    await qualys.simulator.close();
-    await Promise.allSettled(answers);
-  }, 120_000);
+  it('costs well under 1 KiB per waiting unit, measured in a fresh process', async () => {
+    const { stderr } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--experimental-vm-modules',
+        'node_modules/jest/bin/jest.js',
+        '--ci',
+        '--runInBand',
+        '--testPathIgnorePatterns',
+        '/node_modules/',
+        '--',
+        'src/relay/observe.service.heap.probe.spec.ts',
+      ],
+      { cwd: ROOT, env: { ...process.env, CI: 'true' } },
+    ).catch((error: { stderr?: string; stdout?: string }) => ({
+      stderr: `${error.stderr ?? ''}${error.stdout ?? ''}`,
+    }));
+    const perUnit = /heap per waiting unit: (\d+) B/.exec(stderr)?.[1];
+    expect({
+      measured: perUnit !== undefined,
+      passed: /Tests: +1 passed, 1 total/.test(stderr),
+    }).toEqual({
+      measured: true,
+      passed: true,
+    });
+    expect(Number(perUnit)).toBeLessThan(1024);
+  }, 180_000);
 });
