@@ -6,7 +6,7 @@
  *
  *   npm run bench -- [--latency 50] [--runs 21] [--warmup 100] [--duration 10] [--rounds 3]
  *                    [--connections 32] [--observables 5] [--throughput-latency 20]
- *                    [--concurrency 64] [--mapping-seconds 3] [--parts 1,2,3,4,5,6]
+ *                    [--concurrency 64] [--mapping-seconds 3] [--parts 1,2,3,4,5,6,7]
  *                    [--limited-runs 5] [--limited-repeats 20]
  *                    [--compare-dist /tmp/relay-before/dist] [--compare-env 'K=V;K2=V2']
  *                    [--limited-redis-env 'REDIS_CLUSTER_NODES=127.0.0.1:7000']
@@ -17,9 +17,12 @@
  * QUALYS_SUBSCRIPTION_CONCURRENCY = QUALYS_CONCURRENCY = --concurrency and
  * QUALYS_CACHE_TTL_SEC=0, so every request makes all its Qualys calls. Part 6
  * is a subscription limited to 2 concurrent calls (bench/lib/limited-subscription.ts).
+ * Part 7 is hostile load: peak RSS of a fresh relay under loads that exhausted
+ * the heap before (bench/lib/hostile-load.ts).
  * --compare-dist starts a second relay from another build's dist/ (e.g. the
  * commit before a change) with the same environment, and runs it in (1) and
- * in every round of (2), interleaved with this one; --compare-env adds
+ * in every round of (2), interleaved with this one, and under the loads of
+ * (7); --compare-env adds
  * variables to that relay only (`--compare-dist dist --compare-env
  * OTEL_EXPORTER_OTLP_ENDPOINT=…` measures tracing on against off).
  * --limited-redis-env points part 6's two replicas at a Redis started
@@ -54,6 +57,7 @@ import {
   type BaselineProcess,
   type RelayProcess,
 } from './lib/processes.js';
+import { measureHostile } from './lib/hostile-load.js';
 import { measureLimited } from './lib/limited-subscription.js';
 import type { Row } from './lib/report.js';
 import { measureSupplyChain } from './lib/supply-chain.js';
@@ -70,7 +74,7 @@ const OPTION_DEFAULTS = {
   concurrency: '64',
   'mapping-seconds': '3',
   warmup: '100',
-  parts: '1,2,3,4,5,6',
+  parts: '1,2,3,4,5,6,7',
   'limited-runs': '5',
   'limited-repeats': '20',
   'compare-dist': '',
@@ -816,6 +820,17 @@ try {
     report.limited = limited.report;
     rows.push(...limited.rows);
     brokenResponses += limited.badAnswers;
+  }
+  if (PARTS.has('7')) {
+    const hostile = await measureHostile({
+      jwtSecret: JWT_SECRET,
+      relayEnv: nodeOptions,
+      compareDist: COMPARE_DIST,
+      progress,
+    });
+    report.hostile = hostile.report;
+    rows.push(...hostile.rows);
+    brokenResponses += hostile.badAnswers;
   }
   if (PARTS.has('3')) {
     progress('mapping cost');

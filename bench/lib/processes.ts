@@ -190,10 +190,18 @@ export interface SimulatorProcess {
 
 export function startSimulator(
   group: ProcessGroup,
-  options: { latencyMs: number; faultRate?: number; seed?: number; concurrencyLimit?: number },
+  options: {
+    latencyMs: number;
+    faultRate?: number;
+    seed?: number;
+    concurrencyLimit?: number;
+    eventsPerSearch?: number;
+  },
 ): Promise<SimulatorProcess> {
   const args = ['build/tools/simulator/main.js', '--host', '127.0.0.1', '--port', '0'];
   args.push('--latency', String(options.latencyMs));
+  if (options.eventsPerSearch !== undefined)
+    args.push('--events-per-search', String(options.eventsPerSearch));
   if (options.faultRate !== undefined) args.push('--fault-rate', String(options.faultRate));
   if (options.concurrencyLimit !== undefined)
     args.push('--concurrency-limit', String(options.concurrencyLimit));
