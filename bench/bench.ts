@@ -57,6 +57,11 @@ import {
   type BaselineProcess,
   type RelayProcess,
 } from './lib/processes.js';
+import {
+  hostileCacheFairnessRows,
+  measureCacheHeap,
+  measureFairShare,
+} from './lib/hostile-cache-fairness.js';
 import { measureHostile } from './lib/hostile-load.js';
 import { measureLimited } from './lib/limited-subscription.js';
 import type { Row } from './lib/report.js';
@@ -831,6 +836,13 @@ try {
     report.hostile = hostile.report;
     rows.push(...hostile.rows);
     brokenResponses += hostile.badAnswers;
+    progress(
+      'hostile load: the result cache per 100k entries, another subscription beside a slow one',
+    );
+    const cache = await measureCacheHeap();
+    const fair = await measureFairShare({ progress });
+    report.hostileCacheFairness = { cache, fair };
+    rows.push(...hostileCacheFairnessRows(cache, fair));
   }
   if (PARTS.has('3')) {
     progress('mapping cost');

@@ -223,21 +223,21 @@ export async function measureFairShare(
 export function hostileCacheFairnessRows(cache: CacheHeapFigures, fair: FairShareFigures): Row[] {
   return [
     {
-      part: 'hostile',
+      part: '7',
       measure: 'result cache heap per 100k distinct empty answers',
       value: `${cache.heldPer100kMiB} MiB held, ${cache.countedPer100kMiB} MiB counted; sweep of 100k expired ${cache.sweep100kMs} ms`,
       target: 'held ≤ counted',
       pass: cache.heldPer100kMiB <= cache.countedPer100kMiB,
     },
     {
-      part: 'hostile',
+      part: '7',
       measure: '120k distinct empty answers, QUALYS_CACHE_MAX_MB=4',
       value: `${cache.heldIn4MiBCacheMiB} MiB held`,
       target: `≤ ${HOSTILE_TARGETS.boundedCacheMiB} MiB`,
       pass: cache.heldIn4MiBCacheMiB <= HOSTILE_TARGETS.boundedCacheMiB,
     },
     {
-      part: 'hostile',
+      part: '7',
       measure: `another subscription's 10 observables while a slow one (6 s/call, limit 1000) is loaded, median of ${fair.runs}`,
       value: `${fair.loadedMs} ms = ${fair.ratio} × unloaded ${fair.unloadedMs} ms (slow one held ${fair.slowPeakCalls} calls)`,
       target: `≤ ${HOSTILE_TARGETS.fairShareRatio} × unloaded`,
