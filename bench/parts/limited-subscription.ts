@@ -30,10 +30,10 @@ import {
   startRelay,
   startSimulator,
   type RelayProcess,
-} from './processes.js';
-import { REDIS_MISSING, redisServerOnPath, startRedis, type RedisProcess } from './redis.js';
-import type { Row } from './report.js';
-import { median, percentile, round } from './stats.js';
+} from '../lib/processes.js';
+import { REDIS_MISSING, redisServerOnPath, startRedis, type RedisProcess } from '../lib/redis.js';
+import type { PartResult, Row } from '../lib/report.js';
+import { median, percentile, round } from '../lib/stats.js';
 
 export const LIMITED = {
   concurrencyLimit: 2,
@@ -312,9 +312,7 @@ function rowsOf(part: string, figures: ScenarioFigures, runs: number): Row[] {
 }
 
 /** Runs both scenarios; every process it starts is stopped before it returns. */
-export async function measureLimited(
-  options: LimitedOptions,
-): Promise<{ report: Record<string, unknown>; rows: Row[]; badAnswers: number }> {
+export async function measureLimited(options: LimitedOptions): Promise<PartResult> {
   const report: Record<string, unknown> = {
     simulator: { concurrencyLimit: LIMITED.concurrencyLimit, latencyMs: LIMITED.latencyMs },
     relay: `defaults (QUALYS_SUBSCRIPTION_CONCURRENCY=2, cache on) but QUALYS_CACHE_TTL_SEC=${LIMITED.cacheTtlSec}, waited out between runs`,
@@ -375,7 +373,7 @@ export async function measureLimited(
       target: '',
       pass: null,
     });
-    return { report, rows, badAnswers };
+    return { report: { limited: report }, rows, badAnswers };
   }
   const group = new ProcessGroup();
   let redis: RedisProcess | undefined;
@@ -425,5 +423,5 @@ export async function measureLimited(
     await group.stopAll();
     redis?.remove();
   }
-  return { report, rows, badAnswers };
+  return { report: { limited: report }, rows, badAnswers };
 }

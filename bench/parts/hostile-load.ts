@@ -22,9 +22,9 @@ import {
   startSimulator,
   type JsonResponse,
   type RelayProcess,
-} from './processes.js';
-import type { Row } from './report.js';
-import { mib, round } from './stats.js';
+} from '../lib/processes.js';
+import type { PartResult, Row } from '../lib/report.js';
+import { mib, round } from '../lib/stats.js';
 
 export const HOSTILE = {
   peakRssTargetMiB: 300,
@@ -183,9 +183,7 @@ function describeOutcome(outcome: LoadOutcome): string {
 }
 
 /** Runs every hostile load against this relay (and the --compare-dist one). */
-export async function measureHostile(
-  options: HostileOptions,
-): Promise<{ report: Record<string, unknown>; rows: Row[]; badAnswers: number }> {
+export async function measureHostile(options: HostileOptions): Promise<PartResult> {
   const report: Record<string, unknown> = {
     method:
       'a fresh simulator and relay per load and build, relay defaults (RELAY_MAX_PENDING_SEARCHES, RELAY_MEMORY_BUDGET_MB, RELAY_MAX_ANSWER_MB); peak = /proc/<pid>/status VmHWM after the load',
@@ -224,5 +222,5 @@ export async function measureHostile(
     }
     report[load.name] = entry;
   }
-  return { report, rows, badAnswers };
+  return { report: { hostile: report }, rows, badAnswers };
 }
