@@ -30,7 +30,7 @@ import { OBSERVABLE_TYPE_NAMES, SUPPORTED_OBSERVABLE_TYPES } from '../src/common
 import { RELAY_VERSION } from '../src/common/version.js';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 import { startRelayHarness, TEST_JWT_SECRET, type RelayHarness } from './support/relay-harness.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 6_2024);
