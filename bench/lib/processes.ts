@@ -6,11 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest, type Agent } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../tools/lib/free-port.js';
+import { postJson } from '../../tools/lib/http-client.js';
 
 /** The repository root: the first folder above this file with our package.json. */
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
@@ -280,69 +280,6 @@ async function waitForVersion(url: string): Promise<void> {
     await sleep(100);
   }
   throw new Error(`relay at ${url} never answered POST /version`);
-}
-
-/** A port that was free a moment ago (the relay takes its port from PORT). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export interface JsonResponse {
-  status: number;
-  contentType: string;
-  text: string;
-  /** Wall time from sending the request to the last byte of the answer. */
-  ms: number;
-}
-
-/** A POST with a JSON body over node:http (keep-alive when `agent` keeps alive). */
-export function postJson(
-  base: string,
-  path: string,
-  body: unknown,
-  options: { token?: string; agent?: Agent; timeoutMs?: number } = {},
-): Promise<JsonResponse> {
-  const payload = body === undefined ? '' : JSON.stringify(body);
-  const headers: Record<string, string | number> = {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(payload),
-  };
-  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = httpRequest(
-      `${base}${path}`,
-      {
-        method: 'POST',
-        headers,
-        agent: options.agent,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type'] ?? ''),
-            text,
-            ms: performance.now() - started,
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
 
 export interface MemorySample {

@@ -32,7 +32,8 @@ import {
   SIMULATOR_USER,
   startQualysSimulator,
 } from '../../tools/simulator/qualys-simulator.js';
-import { postJson, ProcessGroup, startRelay } from '../lib/processes.js';
+import { postJson } from '../../tools/lib/http-client.js';
+import { ProcessGroup, startRelay } from '../lib/processes.js';
 import type { PartResult, Row } from '../lib/report.js';
 import { median, mib, round } from '../lib/stats.js';
 

@@ -14,13 +14,12 @@
 import { createHash } from 'node:crypto';
 import { mintRelayToken } from '../../src/cli/relay-token.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../../tools/simulator/qualys-simulator.js';
+import { postJson, type HttpAnswer } from '../../tools/lib/http-client.js';
 import {
   ProcessGroup,
   memoryOf,
-  postJson,
   startRelay,
   startSimulator,
-  type JsonResponse,
   type RelayProcess,
 } from '../lib/processes.js';
 import type { PartResult, Row } from '../lib/report.js';
@@ -59,7 +58,7 @@ interface HostileLoad {
   simulator: { latencyMs: number; eventsPerSearch?: number };
   claims: Record<string, unknown>;
   /** Sends the load; the answers (or why none came). */
-  send(relay: RelayProcess, token: string): Promise<(JsonResponse | Error)[]>;
+  send(relay: RelayProcess, token: string): Promise<(HttpAnswer | Error)[]>;
   /** Whether the answers are what the relay should give under this load. */
   answersOk(answers: Record<string, number>): boolean;
 }
@@ -111,7 +110,7 @@ const HOSTILE_LOADS: readonly HostileLoad[] = [
 ];
 
 /** The kind of one answer, for the report. */
-function kindOf(answer: JsonResponse | Error): string {
+function kindOf(answer: HttpAnswer | Error): string {
   if (answer instanceof Error) return 'no answer';
   if (answer.status !== 200) return `HTTP ${answer.status}`;
   let body: { data?: unknown; errors?: { type: string; code: string; message: string }[] };

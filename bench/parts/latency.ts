@@ -5,7 +5,8 @@
  * --compare-dist relay right after this one when there is one.
  */
 import { Agent } from 'node:http';
-import { postJson, type RelayProcess } from '../lib/processes.js';
+import { postJson } from '../../tools/lib/http-client.js';
+import { type RelayProcess } from '../lib/processes.js';
 import { isCleanData, observables } from '../lib/observables.js';
 import { progress, type PartResult, type Row } from '../lib/report.js';
 import { median, percentile, round } from '../lib/stats.js';
