@@ -12,7 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../tools/lib/free-port.js';
 import { postJson } from '../../tools/lib/http-client.js';
 
-/** The repository root: the first folder above this file with our package.json. */
+/**
+ * The repository root: the first folder above this file with our package.json
+ * and the lockfile (build/ holds a copy of package.json only).
+ */
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findRoot(from: string): string {
@@ -20,6 +23,7 @@ function findRoot(from: string): string {
     const manifest = join(dir, 'package.json');
     if (
       existsSync(manifest) &&
+      existsSync(join(dir, 'package-lock.json')) &&
       /"name":\s*"qualys-ioc-relay"/.test(readFileSync(manifest, 'utf8'))
     ) {
       return dir;
@@ -28,7 +32,7 @@ function findRoot(from: string): string {
   throw new Error('cannot find the qualys-ioc-relay repository root');
 }
 
-/** Where the compiled bench scripts live (see bench/build.mjs). */
+/** Where the compiled bench scripts live (scripts/build-tools.mjs). */
 export const BENCH_DIST = join(ROOT, 'build', 'bench');
 
 const OUTPUT_TAIL_BYTES = 16 * 1024;
