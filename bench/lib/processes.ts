@@ -8,9 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../tools/lib/free-port.js';
-import { postJson } from '../../tools/lib/http-client.js';
+import {
+  startRelayProcess,
+  type RelayProcess as SharedRelayProcess,
+} from '../../tools/lib/relay-process.js';
 
 /**
  * The repository root: the first folder above this file with our package.json
@@ -111,6 +113,21 @@ export class ProcessGroup {
       output: () => tail,
       get exited() {
         return exited;
+      },
+    };
+    this.children.push(child);
+    return child;
+  }
+
+  /** A relay started by tools/lib/relay-process.ts, stopped with the group's children. */
+  adopt(relay: SharedRelayProcess): Child {
+    const child: Child = {
+      name: relay.name,
+      pid: relay.pid,
+      process: relay.process,
+      output: () => relay.output(),
+      get exited() {
+        return relay.process.exitCode !== null || relay.process.signalCode !== null;
       },
     };
     this.children.push(child);
@@ -252,38 +269,24 @@ export async function startRelay(
   },
 ): Promise<RelayProcess> {
   const port = await freePort();
-  const child = group.start(
-    options.name ?? 'relay',
-    [options.main ?? 'dist/main.js'],
-    {
+  const relay = await startRelayProcess({
+    cwd: ROOT,
+    main: options.main,
+    name: options.name,
+    env: {
       AUTH_MODE: 'secret',
       JWT_SECRET: options.jwtSecret,
       QUALYS_ALLOW_INSECURE: 'true',
       QUALYS_API_URL: options.simulatorUrl,
       QUALYS_PLATFORM_URL: options.simulatorUrl,
       LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
       PORT: String(port),
       ...options.env,
     },
-    options.onLogLine,
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await withTimeout('relay start', 30_000, unlessExited(child, waitForVersion(url)));
-  return { child, url };
-}
-
-async function waitForVersion(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    try {
-      const response = await postJson(url, '/version', undefined);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`relay at ${url} never answered POST /version`);
+    onLogLine: options.onLogLine,
+    keepLogs: false,
+  });
+  return { child: group.adopt(relay), url: relay.url };
 }
 
 export interface MemorySample {
