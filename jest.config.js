@@ -48,30 +48,40 @@ const common = {
 
 const escape = (path) => path.replace(/[.]/g, '\\.');
 
+/**
+ * A heap probe runs alone, in a Jest process of its own that names it on the
+ * command line (observe.service.heap.e2e-spec.ts starts one): then it is the
+ * only test, in a project of its own. Otherwise probes never run.
+ */
+const probeRun = process.argv.some((arg) => arg.endsWith('.probe.spec.ts'));
+
+const projects = probeRun
+  ? [{ ...common, displayName: 'probe', testMatch: ['<rootDir>/src/**/*.probe.spec.ts'] }]
+  : [
+      {
+        ...common,
+        displayName: 'unit',
+        testEnvironment: '<rootDir>/test/support/unit-environment.mjs',
+        testMatch: ['<rootDir>/{src,tools,test}/**/*.spec.ts'],
+        testPathIgnorePatterns: [
+          '/node_modules/',
+          '\\.probe\\.spec\\.ts$',
+          ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `${escape(path)}$`),
+        ],
+      },
+      {
+        ...common,
+        displayName: 'e2e',
+        testMatch: [
+          '<rootDir>/{src,tools,test}/**/*.e2e-spec.ts',
+          ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `<rootDir>/${path}`),
+        ],
+        testPathIgnorePatterns: ['/node_modules/'],
+      },
+    ];
+
 export default {
-  projects: [
-    {
-      ...common,
-      displayName: 'unit',
-      testEnvironment: '<rootDir>/test/support/unit-environment.mjs',
-      testMatch: ['<rootDir>/{src,tools,test}/**/*.spec.ts'],
-      // Probes measure heap in a Jest process of their own: their spec starts one.
-      testPathIgnorePatterns: [
-        '/node_modules/',
-        '\\.probe\\.spec\\.ts$',
-        ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `${escape(path)}$`),
-      ],
-    },
-    {
-      ...common,
-      displayName: 'e2e',
-      testMatch: [
-        '<rootDir>/{src,tools,test}/**/*.e2e-spec.ts',
-        ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `<rootDir>/${path}`),
-      ],
-      testPathIgnorePatterns: ['/node_modules/'],
-    },
-  ],
+  projects,
   testTimeout: 20000,
   maxWorkers: process.env.CI ? 2 : '50%',
 };
