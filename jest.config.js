@@ -1,6 +1,12 @@
 // Jest runs in native ESM mode (Nest 12 is ESM-only); SWC strips types and
 // keeps legacy decorators + metadata, which Nest's DI relies on. Type checking
 // is `npm run typecheck`'s job, not the test runner's.
+//
+// Two tiers, one run: `npm test` runs both projects (and `npm test -- --json`
+// reports every test of both); `npm run test:unit` / `npm run test:e2e` select
+// one. `*.spec.ts` is the unit tier: no sockets, no child processes (its
+// environment makes both throw). `*.e2e-spec.ts` is the e2e tier: real servers
+// on loopback, real processes.
 const swc = [
   '@swc/jest',
   {
@@ -13,20 +19,69 @@ const swc = [
   },
 ];
 
-export default {
+/**
+ * Specs named `*.spec.ts` that still open sockets or start redis-server, in
+ * files being rewritten on other branches (src/qualys/, the simulator's
+ * admin routes): they get their `.e2e-spec.ts` names there. Until then they
+ * run in the e2e tier. Empty this list when they are renamed.
+ */
+const SOCKET_SPECS_AWAITING_RENAME = [
+  'src/qualys/qualys.client.spec.ts',
+  'src/qualys/qualys-transport.spec.ts',
+  'src/qualys/qualys.health.spec.ts',
+  'src/qualys/limits/fallback-stores.spec.ts',
+  'src/qualys/limits/limit-stores.factory.spec.ts',
+  'src/qualys/limits/redis-connection.spec.ts',
+  'src/qualys/limits/redis-gate.spec.ts',
+  'src/qualys/limits/redis-inflight.spec.ts',
+  'src/qualys/limits/redis-results.spec.ts',
+  'tools/simulator/admin-routes.spec.ts',
+];
+
+const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': swc },
-  testMatch: [
-    '<rootDir>/src/**/*.spec.ts',
-    '<rootDir>/tools/**/*.spec.ts',
-    '<rootDir>/test/**/*.spec.ts',
-    '<rootDir>/test/**/*.e2e-spec.ts',
-  ],
-  // Probes measure heap in a Jest process of their own: their spec starts one.
-  testPathIgnorePatterns: ['/node_modules/', '\\.probe\\.spec\\.ts$'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+};
+
+const escape = (path) => path.replace(/[.]/g, '\\.');
+
+/**
+ * A heap probe runs alone, in a Jest process of its own that names it on the
+ * command line (observe.service.heap.e2e-spec.ts starts one): then it is the
+ * only test, in a project of its own. Otherwise probes never run.
+ */
+const probeRun = process.argv.some((arg) => arg.endsWith('.probe.spec.ts'));
+
+const projects = probeRun
+  ? [{ ...common, displayName: 'probe', testMatch: ['<rootDir>/src/**/*.probe.spec.ts'] }]
+  : [
+      {
+        ...common,
+        displayName: 'unit',
+        testEnvironment: '<rootDir>/test/support/unit-environment.mjs',
+        testMatch: ['<rootDir>/{src,tools,test}/**/*.spec.ts'],
+        testPathIgnorePatterns: [
+          '/node_modules/',
+          '\\.probe\\.spec\\.ts$',
+          ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `${escape(path)}$`),
+        ],
+      },
+      {
+        ...common,
+        displayName: 'e2e',
+        testMatch: [
+          '<rootDir>/{src,tools,test}/**/*.e2e-spec.ts',
+          ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `<rootDir>/${path}`),
+        ],
+        testPathIgnorePatterns: ['/node_modules/'],
+      },
+    ];
+
+export default {
+  projects,
   testTimeout: 20000,
   maxWorkers: process.env.CI ? 2 : '50%',
 };

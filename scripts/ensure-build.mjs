@@ -4,7 +4,7 @@
 //
 //   node scripts/ensure-build.mjs          the relay: dist/ (npm run build)
 //   node scripts/ensure-build.mjs tools    dist/ and build/ (simulators, demo,
-//                                          generators, bench: build-tools.mjs)
+//                                          generators, bench, soak: build-tools.mjs)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,13 +33,7 @@ if (stale('dist/main.js', ['src', 'package.json', 'tsconfig.build.json'])) {
   run('the relay (npm run build)', ['npm', 'run', '--silent', 'build']);
 }
 if (process.argv[2] === 'tools') {
-  const sources = [
-    'tools',
-    'bench',
-    'scripts/soak.ts',
-    'test/support/ctim-validator.ts',
-    'package.json',
-  ];
+  const sources = ['tools', 'bench', 'src', 'package.json', 'tsconfig.json', 'tsconfig.tools.json'];
   if (stale('build/.built', sources)) {
     run('the tools (simulators, demo, bench)', [process.execPath, 'scripts/build-tools.mjs']);
   }

@@ -42,7 +42,7 @@ for path in package.json package-lock.json tsconfig.json tsconfig.build.json nes
   [[ -e "$work/repo/$path" ]] || fail "the Dockerfile copies $path, which the repository lacks"
   cp -R "$work/repo/$path" "$work/build/"
 done
-find "$work/build/src" -name '*.spec.ts' -delete
+find "$work/build/src" \( -name '*.spec.ts' -o -name '*.e2e-spec.ts' \) -delete
 
 step '2. build stage: npm run build'
 if [[ "${VERIFY_IMAGE_FULL_CI:-0}" == 1 ]]; then
@@ -54,7 +54,7 @@ fi
 [[ -f "$work/build/dist/main.js" ]] || fail 'the build produced no dist/main.js'
 # The image ships the relay only: no simulator, demo, generator or test code.
 leaked="$(cd "$work/build/dist" && find . \( -path '*simulator*' -o -path '*demo*' -o -path '*openapi-document*' \
-  -o -path '*generate-openapi*' -o -name '*.spec.js' -o -path '*bench*' \) -print | head -n 5)"
+  -o -path '*generate-openapi*' -o -name '*.spec.js' -o -name '*.e2e-spec.js' -o -path '*bench*' \) -print | head -n 5)"
 [[ -z "$leaked" ]] || fail "dist/ holds non-production code: $leaked"
 grep -rlq 'Sim&ulat=or' "$work/build/dist" && fail "dist/ holds the simulator's demo password"
 

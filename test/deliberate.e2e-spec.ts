@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 type Doc = Record<string, unknown> & { valid_time: { start_time: string; end_time: string } };

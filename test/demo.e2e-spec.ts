@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mintRelayToken } from '../src/cli/relay-token.js';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
 
 /** The `curl` commands the demo printed, each joined back into one line. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 import { readMarkdown, shellBlocksUnder, type CodeBlock } from './support/markdown.js';
 import { compilePrivateBuild, ROOT, type PrivateBuild } from './support/private-build.js';
 

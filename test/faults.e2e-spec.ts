@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import request from 'supertest';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 const V = SIMULATOR_VALUES;

@@ -21,7 +21,7 @@ import { VerdictMapper } from '../src/ctim/verdict.mapper.js';
 import type { ObservationEntities } from '../src/ctim/ctim.types.js';
 import { normaliseQualysTime } from '../src/ctim/qualys-time.js';
 import { buildObserveResponse } from '../src/relay/observe-response.js';
-import { validateCtimEntity, validateObserveResponse } from './support/ctim-validator.js';
+import { validateCtimEntity, validateObserveResponse } from '../tools/lib/ctim-validator.js';
 
 /** Fixed by default; FUZZ_SEED / FUZZ_RUNS explore further (FUZZ_RUNS=5000 npm test -- test/fuzz-). */
 const SEED = Number(process.env.FUZZ_SEED ?? 20240514);

@@ -89,7 +89,7 @@ function pathInFolder(path: string): string {
   return path.slice(path.indexOf('/') + 1);
 }
 
-const isSpec = (path: string): boolean => path.endsWith('.spec.ts');
+const isSpec = (path: string): boolean => /\.(e2e-)?spec\.ts$/.test(path);
 const isOutsideSrc = (path: string): boolean => path.startsWith('..');
 
 const imports = relativeImports();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 import {
   expectedLinks,
   linksOf,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { OpsServer } from '../src/health/ops-server.js';
-import { freePort } from './support/redis-server.js';
+import { freePort } from '../tools/lib/free-port.js';
 import { startRelayHarness, type RelayHarness } from './support/relay-harness.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   type QualysSimulator,
 } from '../tools/simulator/qualys-simulator.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
-import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../tools/lib/redis-server.js';
 import { spawnRelay, until, type RelayProcess } from './support/relay-process.js';
 
 /**

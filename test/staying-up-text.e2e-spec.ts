@@ -8,7 +8,7 @@ import {
   startQualysSimulator,
   type QualysSimulator,
 } from '../tools/simulator/qualys-simulator.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 import { randomTransientIdOf } from './support/ctim-matchers.js';
 import { compilePrivateBuild, type PrivateBuild } from './support/private-build.js';
 import { spawnRelay, until, type RelayProcess } from './support/relay-process.js';

@@ -15,7 +15,7 @@ import {
   startQualysSimulator,
   type QualysSimulator,
 } from '../tools/simulator/qualys-simulator.js';
-import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../tools/lib/redis-server.js';
 import { until } from './support/relay-process.js';
 import { TEST_JWT_SECRET } from './support/relay-harness.js';
 

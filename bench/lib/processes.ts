@@ -6,13 +6,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { request as httpRequest, type Agent } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../tools/lib/free-port.js';
+import {
+  startRelayProcess,
+  type RelayProcess as SharedRelayProcess,
+} from '../../tools/lib/relay-process.js';
 
-/** The repository root: the first folder above this file with our package.json. */
+/**
+ * The repository root: the first folder above this file with our package.json
+ * and the lockfile (build/ holds a copy of package.json only).
+ */
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findRoot(from: string): string {
@@ -20,6 +25,7 @@ function findRoot(from: string): string {
     const manifest = join(dir, 'package.json');
     if (
       existsSync(manifest) &&
+      existsSync(join(dir, 'package-lock.json')) &&
       /"name":\s*"qualys-ioc-relay"/.test(readFileSync(manifest, 'utf8'))
     ) {
       return dir;
@@ -28,7 +34,7 @@ function findRoot(from: string): string {
   throw new Error('cannot find the qualys-ioc-relay repository root');
 }
 
-/** Where the compiled bench scripts live (see bench/build.mjs). */
+/** Where the compiled bench scripts live (scripts/build-tools.mjs). */
 export const BENCH_DIST = join(ROOT, 'build', 'bench');
 
 const OUTPUT_TAIL_BYTES = 16 * 1024;
@@ -107,6 +113,21 @@ export class ProcessGroup {
       output: () => tail,
       get exited() {
         return exited;
+      },
+    };
+    this.children.push(child);
+    return child;
+  }
+
+  /** A relay started by tools/lib/relay-process.ts, stopped with the group's children. */
+  adopt(relay: SharedRelayProcess): Child {
+    const child: Child = {
+      name: relay.name,
+      pid: relay.pid,
+      process: relay.process,
+      output: () => relay.output(),
+      get exited() {
+        return relay.process.exitCode !== null || relay.process.signalCode !== null;
       },
     };
     this.children.push(child);
@@ -248,101 +269,24 @@ export async function startRelay(
   },
 ): Promise<RelayProcess> {
   const port = await freePort();
-  const child = group.start(
-    options.name ?? 'relay',
-    [options.main ?? 'dist/main.js'],
-    {
+  const relay = await startRelayProcess({
+    cwd: ROOT,
+    main: options.main,
+    name: options.name,
+    env: {
       AUTH_MODE: 'secret',
       JWT_SECRET: options.jwtSecret,
       QUALYS_ALLOW_INSECURE: 'true',
       QUALYS_API_URL: options.simulatorUrl,
       QUALYS_PLATFORM_URL: options.simulatorUrl,
       LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
       PORT: String(port),
       ...options.env,
     },
-    options.onLogLine,
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await withTimeout('relay start', 30_000, unlessExited(child, waitForVersion(url)));
-  return { child, url };
-}
-
-async function waitForVersion(url: string): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    try {
-      const response = await postJson(url, '/version', undefined);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`relay at ${url} never answered POST /version`);
-}
-
-/** A port that was free a moment ago (the relay takes its port from PORT). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+    onLogLine: options.onLogLine,
+    keepLogs: false,
   });
-}
-
-export interface JsonResponse {
-  status: number;
-  contentType: string;
-  text: string;
-  /** Wall time from sending the request to the last byte of the answer. */
-  ms: number;
-}
-
-/** A POST with a JSON body over node:http (keep-alive when `agent` keeps alive). */
-export function postJson(
-  base: string,
-  path: string,
-  body: unknown,
-  options: { token?: string; agent?: Agent; timeoutMs?: number } = {},
-): Promise<JsonResponse> {
-  const payload = body === undefined ? '' : JSON.stringify(body);
-  const headers: Record<string, string | number> = {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(payload),
-  };
-  if (options.token !== undefined) headers.Authorization = `Bearer ${options.token}`;
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = httpRequest(
-      `${base}${path}`,
-      {
-        method: 'POST',
-        headers,
-        agent: options.agent,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type'] ?? ''),
-            text,
-            ms: performance.now() - started,
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return { child: group.adopt(relay), url: relay.url };
 }
 
 export interface MemorySample {

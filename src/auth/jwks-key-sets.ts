@@ -43,7 +43,7 @@ const KEY_SET_MATCH_ERRORS = new Set([
  *
  * Fetching is jose's `createRemoteJWKSet`, which in 6.2.17 calls `fetch` with
  * `redirect: 'manual'` and accepts nothing but `200` with JSON: a 3xx is a
- * failed fetch, never followed (proved in jwks-token-verifier.spec.ts). Its
+ * failed fetch, never followed (proved in jwks-token-verifier.e2e-spec.ts). Its
  * `[customFetch]` is the egress fetch (spec §11), which keeps jose's options.
  * Concurrent misses share one in-flight fetch, and an unknown `kid` reloads
  * at most once (then only after the cooldown).

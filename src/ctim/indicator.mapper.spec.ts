@@ -10,7 +10,7 @@ import {
   PYTHON_UUID5,
 } from '../../test/support/ctim-events.js';
 import { randomTransientIdOf } from '../../test/support/ctim-matchers.js';
-import { expectValidCtim } from '../../test/support/ctim-validator.js';
+import { expectValidCtim } from '../../tools/lib/ctim-validator.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import type { Indicator } from './ctim.types.js';
 import { IndicatorMapper } from './indicator.mapper.js';

@@ -9,7 +9,7 @@ import {
   SHA256_OBSERVABLE,
 } from '../../test/support/ctim-events.js';
 import { randomTransientIdOf } from '../../test/support/ctim-matchers.js';
-import { expectValidCtim, expectValidObserveResponse } from '../../test/support/ctim-validator.js';
+import { expectValidCtim, expectValidObserveResponse } from '../../tools/lib/ctim-validator.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import type { ObservationEntities, Relationship } from './ctim.types.js';
 import { IndicatorMapper } from './indicator.mapper.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomTransientIdOf } from '../../test/support/ctim-matchers.js';
-import { expectValidCtim } from '../../test/support/ctim-validator.js';
+import { expectValidCtim } from '../../tools/lib/ctim-validator.js';
 import { RelationshipMapper } from './relationship.mapper.js';
 
 const mapper = new RelationshipMapper();

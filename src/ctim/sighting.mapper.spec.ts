@@ -18,7 +18,7 @@ import {
   windowsAsset,
 } from '../../test/support/ctim-events.js';
 import { randomTransientIdOf } from '../../test/support/ctim-matchers.js';
-import { expectValidCtim } from '../../test/support/ctim-validator.js';
+import { expectValidCtim } from '../../tools/lib/ctim-validator.js';
 import type { SupportedObservable } from '../common/observable.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import type { Sighting } from './ctim.types.js';

@@ -7,7 +7,7 @@ import {
   SHA256,
   SHA256_OBSERVABLE,
 } from '../../test/support/ctim-events.js';
-import { expectValidCtim } from '../../test/support/ctim-validator.js';
+import { expectValidCtim } from '../../tools/lib/ctim-validator.js';
 import type { SupportedObservable } from '../common/observable.js';
 import type { QualysEvent } from '../qualys/qualys-event.js';
 import type { Verdict } from './ctim.types.js';

@@ -34,7 +34,7 @@ export async function compilePrivateBuild(
     // The simulators and the demo, built the way `npm run demo` builds them.
     await promisify(execFile)(
       process.execPath,
-      ['scripts/build-tools.mjs', '--out', join(dir, 'build'), '--dist', join(dir, 'dist')],
+      ['scripts/build-tools.mjs', '--out', join(dir, 'build')],
       { cwd: ROOT },
     );
   }

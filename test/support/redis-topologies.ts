@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, startRedisServer, type RedisServerHandle } from './redis-server.js';
+import { freePort } from '../../tools/lib/free-port.js';
+import { startRedisServer, type RedisServerHandle } from '../../tools/lib/redis-server.js';
 import { until } from './relay-process.js';
 
 /**
  * The highly available Redis forms of spec §14, from the same Debian
- * `redis-server` as test/support/redis-server.ts, on loopback ports:
+ * `redis-server` as tools/lib/redis-server.ts, on loopback ports:
  * a primary, a replica and three Sentinels; or a three-primary Cluster.
  */
 

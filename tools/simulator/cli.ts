@@ -1,5 +1,5 @@
-import type { EventEmitter } from 'node:events';
 import { parseArgs } from 'node:util';
+import { isLoopbackHost, processIo, runSimulatorCli, type CliIo } from '../lib/simulator-server.js';
 import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
@@ -184,10 +184,6 @@ function parseSpelling(text: string): ConcurrencyHeaderSpelling {
   return spelling;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
 function integer(text: string, name: string, min: number, max: number): number {
   const value = /^-?[0-9]+$/.test(text) ? Number(text) : Number.NaN;
   if (!(value >= min && value <= max)) {
@@ -196,75 +192,36 @@ function integer(text: string, name: string, min: number, max: number): number {
   return value;
 }
 
-export interface CliIo {
-  /** Receives whole lines without the newline. */
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** Where SIGINT/SIGTERM come from; `process` in production, a plain emitter in tests. */
-  signals: EventEmitter;
-}
-
 export interface RunningCli {
   simulator: QualysSimulator | undefined;
   /** Resolves with the exit code once the simulator has closed (or never started). */
   finished: Promise<number>;
 }
 
-const defaultIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  signals: process,
-};
-
-/**
- * Resolves with exit code 0 once SIGINT or SIGTERM closed `server` (each
- * bundled simulator runs until Ctrl-C); rejects if closing fails.
- */
-export function closeOnSignals(
-  signals: CliIo['signals'],
-  server: { close(): Promise<void> },
-): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const stop = (): void => {
-      signals.off('SIGINT', stop);
-      signals.off('SIGTERM', stop);
-      server.close().then(
-        () => resolve(0),
-        (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
-      );
-    };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
-}
-
-export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<RunningCli> {
-  let command: CliCommand;
-  try {
-    command = parseCliArgs(argv);
-  } catch (error) {
-    if (!(error instanceof CliUsageError)) throw error;
-    io.err(`error: ${error.message}`);
-    io.err(CLI_USAGE);
-    return { simulator: undefined, finished: Promise.resolve(2) };
-  }
-  if (command.help) {
-    io.out(CLI_USAGE);
-    return { simulator: undefined, finished: Promise.resolve(0) };
-  }
-  if (command.allowRemote && !isLoopbackHost(command.options.host)) {
-    io.err('warning: the simulator is reachable from other hosts and its password is public');
-  }
-  const simulator = await startQualysSimulator(command.options);
-  const finished = closeOnSignals(io.signals, simulator);
-  // One JSON line, so scripts (demo, bench) can wait for it and read the URL.
-  io.out(
-    JSON.stringify({
-      simulator: 'ready',
-      url: simulator.url,
-      user: SIMULATOR_USER,
-      password: SIMULATOR_PASSWORD,
-    }),
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<RunningCli> {
+  const { running, finished } = await runSimulatorCli(
+    {
+      parse: parseCliArgs,
+      isUsageError: (error) => error instanceof CliUsageError,
+      usage: CLI_USAGE,
+      start: (command: CliCommand) => {
+        if (command.allowRemote && !isLoopbackHost(command.options.host)) {
+          io.err('warning: the simulator is reachable from other hosts and its password is public');
+        }
+        return startQualysSimulator(command.options);
+      },
+      // One JSON line, so scripts (demo, bench) can wait for it and read the URL.
+      announce: (simulator) => [
+        JSON.stringify({
+          simulator: 'ready',
+          url: simulator.url,
+          user: SIMULATOR_USER,
+          password: SIMULATOR_PASSWORD,
+        }),
+      ],
+    },
+    argv,
+    io,
   );
-  return { simulator, finished };
+  return { simulator: running, finished };
 }

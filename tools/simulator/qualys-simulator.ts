@@ -3,13 +3,12 @@ import {
   type IncomingHttpHeaders,
   type IncomingMessage,
   type OutgoingHttpHeaders,
-  type Server,
   type ServerResponse,
 } from 'node:http';
 import { setMaxListeners } from 'node:events';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SimulatorServer } from '../lib/simulator-server.js';
 import { ADMIN_PREFIX, handleAdminRequest, type AdminControls } from './admin-routes.js';
 import { SIMULATOR_EVENTS, type SimulatorEvent } from './dataset.js';
 import { EventIndex, parseSearchQuery, SearchQueryError } from './event-search.js';
@@ -168,15 +167,13 @@ const ROUTES: ReadonlyMap<string, { route: Route; method: string }> = new Map([
 ]);
 
 class Simulator implements QualysSimulator {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server: SimulatorServer;
   private readonly openStreams = new Set<ServerResponse>();
   /** Aborted by close(): cancels latency waits and streaming responses. */
   private readonly lifetime = new AbortController();
   private readonly credentials: ReadonlyMap<string, string>;
+  /** Issued tokens and their users: a search is charged to the subscription of its token. */
   private readonly tokens: TokenStore;
-  /** Issued token → its user: a search is charged to the subscription of its token. */
-  private readonly tokenUsers = new Map<string, string>();
   private readonly limitsState: SubscriptionLimits;
   private readonly searchLog: SearchLog;
   private readonly index: EventIndex;
@@ -187,8 +184,6 @@ class Simulator implements QualysSimulator {
   private authCalls = 0;
   private searchCalls = 0;
   private requests: RecordedRequest[] = [];
-  private closing: Promise<void> | undefined;
-  private address = { url: '', port: 0 };
 
   constructor(private readonly settings: Settings) {
     // Every concurrent request waits on this one signal: many listeners are expected.
@@ -203,34 +198,21 @@ class Simulator implements QualysSimulator {
     this.userLatencyMs = new Map(Object.entries(settings.userLatencyMs));
     const handler = (request: IncomingMessage, response: ServerResponse) =>
       this.onRequest(request, response);
-    this.server = settings.tls ? createHttpsServer(settings.tls, handler) : createServer(handler);
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    this.server = new SimulatorServer(
+      settings.tls ? createHttpsServer(settings.tls, handler) : createServer(handler),
+    );
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.settings.port, this.settings.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('not a TCP server');
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const scheme = this.settings.tls ? 'https' : 'http';
-    this.address = { url: `${scheme}://${host}:${address.port}`, port: address.port };
+  listen(): Promise<void> {
+    return this.server.listen(this.settings.host, this.settings.port);
   }
 
   get url(): string {
-    return this.address.url;
+    return this.server.url;
   }
 
   get port(): number {
-    return this.address.port;
+    return this.server.port;
   }
 
   get stats(): SimulatorStats {
@@ -248,14 +230,8 @@ class Simulator implements QualysSimulator {
   }
 
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve, reject) => {
-      this.lifetime.abort();
-      this.server.close((error) => (error ? reject(error) : resolve()));
-      // server.close() alone waits for open requests: hanging ones would block it forever.
-      this.server.closeAllConnections();
-      for (const socket of this.sockets) socket.destroy();
-    });
-    return this.closing;
+    this.lifetime.abort();
+    return this.server.close();
   }
 
   resetStats(): void {
@@ -399,7 +375,7 @@ class Simulator implements QualysSimulator {
   private userOf(request: IncomingMessage): string | undefined {
     const token = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     return token !== undefined && this.tokens.isValid(token)
-      ? this.tokenUsers.get(token)
+      ? this.tokens.userOf(token)
       : undefined;
   }
 
@@ -409,16 +385,6 @@ class Simulator implements QualysSimulator {
     for (const [name, value] of Object.entries(this.limitsState.headers(user, epochMs()))) {
       if (value !== undefined) response.setHeader(name, value);
     }
-  }
-
-  /** Remembers whose token it is, forgetting tokens no longer valid (memory stays flat). */
-  private issueToken(username: string): string {
-    for (const token of this.tokenUsers.keys()) {
-      if (!this.tokens.isValid(token)) this.tokenUsers.delete(token);
-    }
-    const token = this.tokens.issue(username);
-    this.tokenUsers.set(token, username);
-    return token;
   }
 
   /** spec §7: form-encoded username, password and token=true; 201 with the bare token. */
@@ -447,7 +413,7 @@ class Simulator implements QualysSimulator {
       sendJson(response, 401, { authentication_exceptions: ['InvalidCredentialsException'] });
       return;
     }
-    sendText(response, 201, this.issueToken(username));
+    sendText(response, 201, this.tokens.issue(username));
   }
 
   private answerSearch(

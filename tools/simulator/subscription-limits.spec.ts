@@ -8,7 +8,7 @@ import {
 
 // Times are plain numbers handed to the limits (epoch ms in the simulator):
 // the window arithmetic is checked exactly here, the real-time behaviour
-// against a real server in qualys-simulator.limits.spec.ts.
+// against a real server in qualys-simulator.limits.e2e-spec.ts.
 const T0 = 1_700_000_000_000;
 
 describe('validateLimitsPatch', () => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { closeOnSignals, isLoopbackHost, type CliIo } from '../simulator/cli.js';
+import { isLoopbackHost, processIo, runSimulatorCli, type CliIo } from '../lib/simulator-server.js';
 import {
   startTrSimulator,
   TR_SIMULATOR_CLIENT_ID,
@@ -79,12 +79,6 @@ export interface RunningTrCli {
   finished: Promise<number>;
 }
 
-const defaultIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  signals: process,
-};
-
 /** A value pasted into a POSIX shell as one word. */
 export function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
@@ -108,31 +102,24 @@ async function startOnFreePortIfBusy(
 
 export async function runTrCli(
   argv: readonly string[],
-  io: CliIo = defaultIo,
+  io: CliIo = processIo,
 ): Promise<RunningTrCli> {
-  let command: TrCliCommand;
-  try {
-    command = parseTrCliArgs(argv);
-  } catch (error) {
-    if (!(error instanceof TrCliUsageError)) throw error;
-    io.err(`error: ${error.message}`);
-    io.err(TR_CLI_USAGE);
-    return { simulator: undefined, finished: Promise.resolve(2) };
-  }
-  if (command.help) {
-    io.out(TR_CLI_USAGE);
-    return { simulator: undefined, finished: Promise.resolve(0) };
-  }
-  const simulator = await startOnFreePortIfBusy(command, argv, io);
-  const finished = closeOnSignals(io.signals, simulator);
-  for (const line of [
-    `Threat Response API simulator: ${simulator.url} (Ctrl-C to stop)`,
-    'Its demo API client (public credentials, for this simulator only), ready to paste:',
-    `export TR_API_URL=${shellQuote(simulator.url)}`,
-    `export TR_API_CLIENT_ID=${shellQuote(command.clientId)}`,
-    `export TR_API_CLIENT_PASSWORD=${shellQuote(command.clientPassword)}`,
-  ]) {
-    io.out(line);
-  }
-  return { simulator, finished };
+  const { running, finished } = await runSimulatorCli(
+    {
+      parse: parseTrCliArgs,
+      isUsageError: (error) => error instanceof TrCliUsageError,
+      usage: TR_CLI_USAGE,
+      start: (command: TrCliCommand) => startOnFreePortIfBusy(command, argv, io),
+      announce: (simulator, command) => [
+        `Threat Response API simulator: ${simulator.url} (Ctrl-C to stop)`,
+        'Its demo API client (public credentials, for this simulator only), ready to paste:',
+        `export TR_API_URL=${shellQuote(simulator.url)}`,
+        `export TR_API_CLIENT_ID=${shellQuote(command.clientId)}`,
+        `export TR_API_CLIENT_PASSWORD=${shellQuote(command.clientPassword)}`,
+      ],
+    },
+    argv,
+    io,
+  );
+  return { simulator: running, finished };
 }

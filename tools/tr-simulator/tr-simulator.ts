@@ -4,10 +4,8 @@ import {
   createServer,
   type IncomingHttpHeaders,
   type IncomingMessage,
-  type Server,
   type ServerResponse,
 } from 'node:http';
-import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   answerFailure,
@@ -17,6 +15,7 @@ import {
   sendMethodNotAllowed,
   sendNoContent,
 } from '../simulator/http-io.js';
+import { SimulatorServer } from '../lib/simulator-server.js';
 import { moduleInstanceProblem, moduleTypeProblem } from './module-validation.js';
 
 /** The demo API client. Public credentials of this simulator only: printing them is fine. */
@@ -103,8 +102,7 @@ interface Grant {
 }
 
 class Simulator implements TrSimulator {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server: SimulatorServer;
   private readonly lifetime = new AbortController();
   private readonly clientId: string;
   private readonly clientPassword: string;
@@ -118,8 +116,6 @@ class Simulator implements TrSimulator {
     'module-instance': new Map<string, Item>(),
     'module-type': new Map<string, Item>(),
   };
-  private address = { url: '', port: 0 };
-  private closing: Promise<void> | undefined;
 
   constructor(options: TrSimulatorOptions) {
     this.clientId = options.clientId ?? TR_SIMULATOR_CLIENT_ID;
@@ -132,33 +128,21 @@ class Simulator implements TrSimulator {
     this.latencyMs = nonNegative(options.latencyMs ?? 0);
     // Every waiting request listens on this one signal: many listeners are expected.
     setMaxListeners(0, this.lifetime.signal);
-    this.server = createServer((request, response) => this.onRequest(request, response));
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    this.server = new SimulatorServer(
+      createServer((request, response) => this.onRequest(request, response)),
+    );
   }
 
-  async listen(host: string, port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('not a TCP server');
-    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.address = { url: `http://${shown}:${address.port}`, port: address.port };
+  listen(host: string, port: number): Promise<void> {
+    return this.server.listen(host, port);
   }
 
   get url(): string {
-    return this.address.url;
+    return this.server.url;
   }
 
   get port(): number {
-    return this.address.port;
+    return this.server.port;
   }
 
   requests(): RecordedRequest[] {
@@ -201,13 +185,8 @@ class Simulator implements TrSimulator {
   }
 
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve, reject) => {
-      this.lifetime.abort();
-      this.server.close((error) => (error ? reject(error) : resolve()));
-      this.server.closeAllConnections();
-      for (const socket of this.sockets) socket.destroy();
-    });
-    return this.closing;
+    this.lifetime.abort();
+    return this.server.close();
   }
 
   private onRequest(request: IncomingMessage, response: ServerResponse): void {

@@ -15,7 +15,7 @@
  *   simulator answering the quick subscription in 100 ms.
  *
  * Runnable alone after `npm run build && npm run build:tools`:
- *   node build/bench/lib/hostile-cache-fairness.js
+ *   node build/bench/parts/hostile-cache-fairness.js
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,9 +32,10 @@ import {
   SIMULATOR_USER,
   startQualysSimulator,
 } from '../../tools/simulator/qualys-simulator.js';
-import { postJson, ProcessGroup, startRelay } from './processes.js';
-import type { Row } from './report.js';
-import { median, mib, round } from './stats.js';
+import { postJson } from '../../tools/lib/http-client.js';
+import { ProcessGroup, startRelay } from '../lib/processes.js';
+import type { PartResult, Row } from '../lib/report.js';
+import { median, mib, round } from '../lib/stats.js';
 
 const MIB = 1024 * 1024;
 const IMAGE_NODE_OPTIONS = '--max-old-space-size=160';
@@ -244,6 +245,19 @@ export function hostileCacheFairnessRows(cache: CacheHeapFigures, fair: FairShar
       pass: fair.ratio <= HOSTILE_TARGETS.fairShareRatio,
     },
   ];
+}
+
+/** Both figures, one after the other: the part 7 rows after the hostile loads'. */
+export async function measureCacheAndFairShare(options: {
+  progress(text: string): void;
+}): Promise<PartResult> {
+  const cache = await measureCacheHeap();
+  const fair = await measureFairShare(options);
+  return {
+    rows: hostileCacheFairnessRows(cache, fair),
+    report: { hostileCacheFairness: { cache, fair } },
+    badAnswers: 0,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

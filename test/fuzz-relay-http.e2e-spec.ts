@@ -22,7 +22,7 @@ import {
   gzipSync,
   inflateSync,
 } from 'node:zlib';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
@@ -30,7 +30,8 @@ import { OBSERVABLE_TYPE_NAMES, SUPPORTED_OBSERVABLE_TYPES } from '../src/common
 import { RELAY_VERSION } from '../src/common/version.js';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
-import { validateObserveResponse } from './support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
+import { sendRequest } from '../tools/lib/http-client.js';
 import { startRelayHarness, TEST_JWT_SECRET, type RelayHarness } from './support/relay-harness.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 6_2024);
@@ -48,45 +49,21 @@ interface RawAnswer {
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-/**
- * One request over node:http, with exactly the headers and bytes given.
- * Content-Length is set by hand: node's client sends a GET or DELETE body
- * unframed, which would corrupt the next request on the connection.
- */
-function send(
+/** One request with exactly the headers and bytes given, on the suite's connection. */
+async function send(
   base: string,
   method: string,
   path: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
 ): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${base}${path}`,
-      {
-        method,
-        headers:
-          body === undefined ? headers : { ...headers, 'Content-Length': String(body.length) },
-        agent,
-        signal: AbortSignal.timeout(10_000),
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: String(res.headers['content-type'] ?? ''),
-            text,
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
+  const { status, contentType, text } = await sendRequest(base, method, path, {
+    headers,
+    body,
+    agent,
+    timeoutMs: 10_000,
   });
+  return { status, contentType, text };
 }
 
 // ---------------------------------------------------------------------------

@@ -1,21 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:net';
-import type { CliIo } from '../simulator/cli.js';
+import { recordingIo } from '../../test/support/recording-io.js';
 import { DEFAULT_TR_PORT, parseTrCliArgs, runTrCli, shellQuote, TR_CLI_USAGE } from './cli.js';
 import { TR_SIMULATOR_CLIENT_ID, TR_SIMULATOR_CLIENT_PASSWORD } from './tr-simulator.js';
-
-function fakeIo(): CliIo & { lines: string[]; errors: string[]; signals: EventEmitter } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines,
-    errors,
-    out: (line) => lines.push(line),
-    err: (line) => errors.push(line),
-    signals: new EventEmitter(),
-  };
-}
 
 describe('parseTrCliArgs', () => {
   it('defaults to loopback port 8082 and the demo client', () => {
@@ -67,7 +54,7 @@ describe('shellQuote', () => {
 
 describe('runTrCli', () => {
   it('prints its URL and the demo client as lines to paste, serves, and stops on SIGINT', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { simulator, finished } = await runTrCli(['--port', '0'], io);
     const url = simulator!.url;
     expect(io.lines).toEqual([
@@ -101,14 +88,16 @@ describe('runTrCli', () => {
       holder.listen(DEFAULT_TR_PORT, '127.0.0.1', resolve);
     });
     try {
-      const io = fakeIo();
+      const io = recordingIo();
       const { simulator, finished } = await runTrCli([], io);
       expect(io.errors).toEqual([`Port ${DEFAULT_TR_PORT} is busy; using a free one instead.`]);
       expect(new URL(simulator!.url).port).not.toBe(String(DEFAULT_TR_PORT));
       expect(io.lines[2]).toBe(`export TR_API_URL=${simulator!.url}`);
       io.signals.emit('SIGINT');
       expect(await finished).toBe(0);
-      await expect(runTrCli(['--port', String(DEFAULT_TR_PORT)], fakeIo())).rejects.toMatchObject({
+      await expect(
+        runTrCli(['--port', String(DEFAULT_TR_PORT)], recordingIo()),
+      ).rejects.toMatchObject({
         code: 'EADDRINUSE',
       });
     } finally {
@@ -117,7 +106,7 @@ describe('runTrCli', () => {
   });
 
   it('prints usage and exits 2 on bad arguments, starting nothing', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { simulator, finished } = await runTrCli(['--port', 'x'], io);
     expect([simulator, await finished, io.errors]).toEqual([
       undefined,
@@ -127,7 +116,7 @@ describe('runTrCli', () => {
   });
 
   it('prints usage and exits 0 on --help', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { simulator, finished } = await runTrCli(['--help'], io);
     expect([simulator, await finished, io.lines]).toEqual([undefined, 0, [TR_CLI_USAGE]]);
   });

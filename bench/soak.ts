@@ -27,12 +27,12 @@ import {
   memoryOf,
   startRelay,
   startSimulator,
-} from '../bench/lib/processes.js';
-import { median, mib } from '../bench/lib/stats.js';
+} from './lib/processes.js';
+import { median, mib } from './lib/stats.js';
 import { mintRelayToken } from '../src/cli/relay-token.js';
 import { SIMULATOR_VALUES } from '../tools/simulator/dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-simulator.js';
-import { validateObserveResponse } from '../test/support/ctim-validator.js';
+import { validateObserveResponse } from '../tools/lib/ctim-validator.js';
 
 const { values: given } = parseArgs({
   options: {

@@ -1,5 +1,5 @@
 /**
- * Supply chain (issue #6 part 5): how many packages a production install
+ * Part 5 of `npm run bench`, the supply chain (issue #6): how many packages a production install
  * brings, and how big it is.
  *
  * Default method (offline, fast): read package-lock.json the way
@@ -25,6 +25,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { PartResult, Row } from '../lib/report.js';
+import { mib } from '../lib/stats.js';
 
 const run = promisify(execFile);
 
@@ -154,4 +156,40 @@ export async function measureSupplyChain(
   };
   if (options.realInstall) figures.realInstall = await realInstall(root);
   return figures;
+}
+
+/** Part 5's rows and figures. */
+export async function supplyChainPart(
+  root: string,
+  options: { realInstall: boolean },
+): Promise<PartResult> {
+  const figures = await measureSupplyChain(root, options);
+  const rows: Row[] = [
+    {
+      part: '5',
+      measure: 'production packages (npm ci --omit=dev)',
+      value: `${figures.omitDev.packages} packages, ${mib(figures.omitDev.bytes)} MiB (npm ls: ${figures.npmLsCount ?? '?'})`,
+      target: '',
+      pass: null,
+    },
+  ];
+  if (figures.devOptionalPackages.length > 0) {
+    rows.push({
+      part: '5',
+      measure: '  … with --omit=optional as well',
+      value: `${figures.omitDevAndOptional.packages} packages, ${mib(figures.omitDevAndOptional.bytes)} MiB (drops ${figures.devOptionalPackages.join(', ')})`,
+      target: '',
+      pass: null,
+    });
+  }
+  if (figures.realInstall) {
+    rows.push({
+      part: '5',
+      measure: '  real npm ci --omit=dev in a temp folder',
+      value: `${figures.realInstall.packages} packages, ${mib(figures.realInstall.bytes)} MiB, ${figures.realInstall.seconds.toFixed(0)} s`,
+      target: '',
+      pass: null,
+    });
+  }
+  return { rows, report: { supplyChain: figures }, badAnswers: 0 };
 }

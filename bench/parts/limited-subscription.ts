@@ -23,17 +23,17 @@ import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEN_OBSERVABLES_WITH_EVENTS } from '../../tools/simulator/dataset.js';
 import type { SimulatorStats } from '../../tools/simulator/qualys-simulator.js';
-import { SimulatorClient } from '../../tools/simulator/simulator-client.js';
 import {
-  ProcessGroup,
-  postJson,
-  startRelay,
-  startSimulator,
-  type RelayProcess,
-} from './processes.js';
-import { REDIS_MISSING, redisServerOnPath, startRedis, type RedisProcess } from './redis.js';
-import type { Row } from './report.js';
-import { median, percentile, round } from './stats.js';
+  REDIS_MISSING,
+  redisServerOnPath,
+  startRedisServer,
+  type RedisServerHandle,
+} from '../../tools/lib/redis-server.js';
+import { SimulatorClient } from '../../tools/simulator/simulator-client.js';
+import { postJson } from '../../tools/lib/http-client.js';
+import { ProcessGroup, startRelay, startSimulator, type RelayProcess } from '../lib/processes.js';
+import type { PartResult, Row } from '../lib/report.js';
+import { median, percentile, round } from '../lib/stats.js';
 
 export const LIMITED = {
   concurrencyLimit: 2,
@@ -312,9 +312,7 @@ function rowsOf(part: string, figures: ScenarioFigures, runs: number): Row[] {
 }
 
 /** Runs both scenarios; every process it starts is stopped before it returns. */
-export async function measureLimited(
-  options: LimitedOptions,
-): Promise<{ report: Record<string, unknown>; rows: Row[]; badAnswers: number }> {
+export async function measureLimited(options: LimitedOptions): Promise<PartResult> {
   const report: Record<string, unknown> = {
     simulator: { concurrencyLimit: LIMITED.concurrencyLimit, latencyMs: LIMITED.latencyMs },
     relay: `defaults (QUALYS_SUBSCRIPTION_CONCURRENCY=2, cache on) but QUALYS_CACHE_TTL_SEC=${LIMITED.cacheTtlSec}, waited out between runs`,
@@ -375,21 +373,21 @@ export async function measureLimited(
       target: '',
       pass: null,
     });
-    return { report, rows, badAnswers };
+    return { report: { limited: report }, rows, badAnswers };
   }
   const group = new ProcessGroup();
-  let redis: RedisProcess | undefined;
+  let redis: RedisServerHandle | undefined;
   let relays: RelayProcess[] = [];
   try {
     options.progress('limited subscription, two replicas sharing a redis-server');
-    if (options.redisEnv === undefined) redis = await startRedis(group);
+    if (options.redisEnv === undefined) redis = await startRedisServer();
     const simulator = await startSimulator(group, {
       latencyMs: LIMITED.latencyMs,
       concurrencyLimit: LIMITED.concurrencyLimit,
     });
     const env = {
       ...relayEnv,
-      ...(options.redisEnv ?? { REDIS_URL: (redis as RedisProcess).url }),
+      ...(options.redisEnv ?? { REDIS_URL: (redis as RedisServerHandle).url }),
       // Bench-only key, for the length of this run.
       CACHE_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     };
@@ -423,7 +421,7 @@ export async function measureLimited(
   } finally {
     closeAgents(relays);
     await group.stopAll();
-    redis?.remove();
+    await redis?.close();
   }
-  return { report, rows, badAnswers };
+  return { report: { limited: report }, rows, badAnswers };
 }

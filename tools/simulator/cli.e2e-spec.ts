@@ -1,30 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { EventEmitter } from 'node:events';
-import {
-  CLI_USAGE,
-  DEFAULT_CLI_PORT,
-  isLoopbackHost,
-  parseCliArgs,
-  runCli,
-  type CliIo,
-} from './cli.js';
+import { recordingIo } from '../../test/support/recording-io.js';
+import { isLoopbackHost } from '../lib/simulator-server.js';
+import { CLI_USAGE, DEFAULT_CLI_PORT, parseCliArgs, runCli } from './cli.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from './qualys-simulator.js';
 import { SimulatorClient } from './simulator-client.js';
 
 const RATE_LIMIT_USAGE =
   '--rate-limit must be <calls>/<seconds> with positive integers, e.g. 300/3600';
-
-function fakeIo(): CliIo & { lines: string[]; errors: string[]; signals: EventEmitter } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines,
-    errors,
-    out: (line) => lines.push(line),
-    err: (line) => errors.push(line),
-    signals: new EventEmitter(),
-  };
-}
 
 describe('parseCliArgs', () => {
   it('defaults to loopback port 8081 with no latency, no faults and no limits', () => {
@@ -151,7 +133,7 @@ describe('parseCliArgs', () => {
 
 describe('runCli', () => {
   it('prints one ready line, serves, and closes with exit code 0 on SIGTERM', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { simulator, finished } = await runCli(['--port', '0'], io);
     expect(io.lines).toHaveLength(1);
     expect(JSON.parse(io.lines[0])).toEqual({
@@ -170,7 +152,7 @@ describe('runCli', () => {
   });
 
   it('starts the simulator with the limits given', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const argv = ['--port', '0', '--concurrency-limit', '1', '--rate-limit', '5/60'];
     const { simulator, finished } = await runCli([...argv, '--refusal-status', '409'], io);
     expect(simulator?.limits).toEqual({
@@ -197,14 +179,14 @@ describe('runCli', () => {
   });
 
   it('closes on SIGINT too', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { finished } = await runCli(['--port', '0'], io);
     io.signals.emit('SIGINT');
     expect(await finished).toBe(0);
   });
 
   it('prints usage and exits 2 on bad arguments, starting nothing', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { simulator, finished } = await runCli(['--port', 'x'], io);
     expect(simulator).toBeUndefined();
     expect(await finished).toBe(2);
@@ -212,13 +194,13 @@ describe('runCli', () => {
   });
 
   it('prints usage and exits 0 on --help', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { simulator, finished } = await runCli(['--help'], io);
     expect([simulator, await finished, io.lines]).toEqual([undefined, 0, [CLI_USAGE]]);
   });
 
   it('warns when listening beyond loopback', async () => {
-    const io = fakeIo();
+    const io = recordingIo();
     const { finished } = await runCli(['--host', '0.0.0.0', '--port', '0', '--allow-remote'], io);
     io.signals.emit('SIGTERM');
     await finished;

@@ -14,17 +14,16 @@
 import { createHash } from 'node:crypto';
 import { mintRelayToken } from '../../src/cli/relay-token.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../../tools/simulator/qualys-simulator.js';
+import { postJson, type HttpAnswer } from '../../tools/lib/http-client.js';
 import {
   ProcessGroup,
   memoryOf,
-  postJson,
   startRelay,
   startSimulator,
-  type JsonResponse,
   type RelayProcess,
-} from './processes.js';
-import type { Row } from './report.js';
-import { mib, round } from './stats.js';
+} from '../lib/processes.js';
+import type { PartResult, Row } from '../lib/report.js';
+import { mib, round } from '../lib/stats.js';
 
 export const HOSTILE = {
   peakRssTargetMiB: 300,
@@ -59,7 +58,7 @@ interface HostileLoad {
   simulator: { latencyMs: number; eventsPerSearch?: number };
   claims: Record<string, unknown>;
   /** Sends the load; the answers (or why none came). */
-  send(relay: RelayProcess, token: string): Promise<(JsonResponse | Error)[]>;
+  send(relay: RelayProcess, token: string): Promise<(HttpAnswer | Error)[]>;
   /** Whether the answers are what the relay should give under this load. */
   answersOk(answers: Record<string, number>): boolean;
 }
@@ -111,7 +110,7 @@ const HOSTILE_LOADS: readonly HostileLoad[] = [
 ];
 
 /** The kind of one answer, for the report. */
-function kindOf(answer: JsonResponse | Error): string {
+function kindOf(answer: HttpAnswer | Error): string {
   if (answer instanceof Error) return 'no answer';
   if (answer.status !== 200) return `HTTP ${answer.status}`;
   let body: { data?: unknown; errors?: { type: string; code: string; message: string }[] };
@@ -183,9 +182,7 @@ function describeOutcome(outcome: LoadOutcome): string {
 }
 
 /** Runs every hostile load against this relay (and the --compare-dist one). */
-export async function measureHostile(
-  options: HostileOptions,
-): Promise<{ report: Record<string, unknown>; rows: Row[]; badAnswers: number }> {
+export async function measureHostile(options: HostileOptions): Promise<PartResult> {
   const report: Record<string, unknown> = {
     method:
       'a fresh simulator and relay per load and build, relay defaults (RELAY_MAX_PENDING_SEARCHES, RELAY_MEMORY_BUDGET_MB, RELAY_MAX_ANSWER_MB); peak = /proc/<pid>/status VmHWM after the load',
@@ -224,5 +221,5 @@ export async function measureHostile(
     }
     report[load.name] = entry;
   }
-  return { report, rows, badAnswers };
+  return { report: { hostile: report }, rows, badAnswers };
 }
