@@ -32,13 +32,15 @@ const FIELD_PATHS: Readonly<Record<string, { path: readonly string[]; contains: 
 };
 
 /** Every `field: "value"` of a filter: the relay's filters are disjunctions, parentheses only group. */
-const CLAUSE = /([A-Za-z.]+): "((?:[^"\\]|\\.)*)"/g;
+const CLAUSE = /([A-Za-z][A-Za-z0-9.]*): "((?:[^"\\]|\\.)*)"/g;
 
 export function clausesOf(filter: string): { field: string; value: string }[] {
-  return [...filter.matchAll(CLAUSE)].map((match) => ({
+  const clauses = [...filter.matchAll(CLAUSE)].map((match) => ({
     field: match[1],
     value: match[2].replace(/\\(["\\])/g, '$1'),
   }));
+  if (clauses.length === 0) throw new Error(`no clause in filter ${filter}`);
+  return clauses;
 }
 
 /**
@@ -51,7 +53,7 @@ export function clausesOf(filter: string): { field: string; value: string }[] {
 export class FakeBatchQualys implements BatchSearchPort {
   readonly searches: BatchSearch[] = [];
   /** Throws this for a search it returns something for (an injected error). */
-  failWith: ((search: BatchSearch) => unknown) | undefined;
+  failWith: ((search: BatchSearch) => Error | undefined) | undefined;
   maxFilterLength = Number.POSITIVE_INFINITY;
   /** Batches (observables > 1) with more matching events than this answer too-large. */
   maxAnswerEvents = Number.POSITIVE_INFINITY;
@@ -65,7 +67,7 @@ export class FakeBatchQualys implements BatchSearchPort {
   search(search: BatchSearch): Promise<BatchAnswer> {
     this.searches.push(search);
     const failure = this.failWith?.(search);
-    if (failure !== undefined) return Promise.reject(failure as Error);
+    if (failure !== undefined) return Promise.reject(failure);
     if (encodedFilterLength(search.filter) > this.maxFilterLength) {
       return Promise.resolve(
         search.observables > 1
@@ -104,7 +106,7 @@ export class FakeBatchQualys implements BatchSearchPort {
     if (!clause.field.startsWith('file.hash.')) return false;
     const hash = clause.field.slice('file.hash.'.length);
     return (event.indicator2 ?? []).some(
-      (entry) => typeof entry[hash] === 'string' && looseForm(entry[hash] as string) === wanted,
+      (entry) => typeof entry[hash] === 'string' && looseForm(entry[hash]) === wanted,
     );
   }
 }

@@ -351,7 +351,8 @@ export class BatchedSearches {
   /** An observable's own search: final, whatever it answers (spec §12). */
   private answeredAlone(unit: Unit, answer: BatchAnswer): void {
     if (answer.kind === 'events') {
-      this.settle(unit, { ...answer, by: 'own-search' });
+      const { events, fetchedAt, bytes } = answer;
+      this.settle(unit, { events, fetchedAt, bytes, by: 'own-search' });
     } else if (
       answer.kind === 'not-found' ||
       (answer.kind === 'refused' && answer.status === 400)
