@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   BatchAnswer,
   BatchSearch,
@@ -19,6 +20,13 @@ export interface FakeEvent {
  * what the relay must not assume either way (spec §12).
  */
 export type FakeSemantics = 'strict' | 'lenient';
+
+/**
+ * The order of an answer's events: the data set's, or one of each filter's
+ * own (a Qualys whose order the relay cannot know: an observable's own
+ * search may list its events in another order than a batch does).
+ */
+export type FakeOrder = 'data' | 'per-filter';
 
 const FIELD_PATHS: Readonly<Record<string, { path: readonly string[]; contains: boolean }>> = {
   'file.hash.md5': { path: ['file', 'md5'], contains: false },
@@ -62,6 +70,7 @@ export class FakeBatchQualys implements BatchSearchPort {
   constructor(
     private readonly events: readonly FakeEvent[],
     private readonly semantics: FakeSemantics = 'strict',
+    private readonly order: FakeOrder = 'data',
   ) {}
 
   search(search: BatchSearch): Promise<BatchAnswer> {
@@ -80,6 +89,14 @@ export class FakeBatchQualys implements BatchSearchPort {
       .filter(({ active }) => active === search.active)
       .filter(({ event }) => clauses.some((clause) => this.matches(event, clause)))
       .map(({ event }) => event);
+    if (this.order === 'per-filter') {
+      const rank = (event: QualysEvent) =>
+        createHash('sha256')
+          .update(`${search.filter}\0${String(event.id)}`)
+          .digest('hex');
+      const ranks = new Map(matching.map((event) => [event, rank(event)]));
+      matching.sort((a, b) => ((ranks.get(a) as string) < (ranks.get(b) as string) ? -1 : 1));
+    }
     if (search.observables > 1 && matching.length > this.maxAnswerEvents) {
       return Promise.resolve({ kind: 'too-large' });
     }
