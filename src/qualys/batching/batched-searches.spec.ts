@@ -13,7 +13,7 @@ import type {
 } from './batch-search-port.js';
 import { BatchedSearches, type BatchedSearchOptions } from './batched-searches.js';
 import { InFlightObservables } from './in-flight-observables.js';
-import { batchFilter } from './batch-filter.js';
+import { batchFilter, encodedFilterLength } from './batch-filter.js';
 import { buildSearchFilter } from '../search-filter.js';
 import { LearnedBatchSizes } from './learned-batch-sizes.js';
 
@@ -69,6 +69,44 @@ describe('BatchedSearches (spec §12)', () => {
       active: { kind: 'settled', events: [], fetchedAt: fake.fetchedAt, bytes: 0, by: 'batch' },
       historical: { kind: 'settled', events: [], fetchedAt: fake.fetchedAt, bytes: 0, by: 'batch' },
     });
+  });
+
+  it('asks about a 35-observable investigation with a few exact hits in 4 searches', async () => {
+    const observables = [
+      ...Array.from({ length: 10 }, (_, n) => sha(n)),
+      ...Array.from({ length: 5 }, (_, n) => md5(n)),
+      ...Array.from({ length: 5 }, (_, n) => ip(`192.0.2.${n + 1}`)),
+      ...Array.from({ length: 10 }, (_, n) => domain(n)),
+      ...Array.from({ length: 5 }, (_, n): SupportedObservable => ({
+        type: 'file_name',
+        value: `tool${n}.exe`,
+      })),
+    ];
+    const events: FakeEvent[] = [
+      ...shaEvents(3, 2, true),
+      fileEvent(false, { md5: hex(2, 32) }),
+      { active: true, event: { id: 'n1', network: { localIP: '192.0.2.4' } } },
+      { active: false, event: { id: 'n2', network: { remoteIP: '192.0.2.4' } } },
+    ];
+    const fake = new FakeBatchQualys(events);
+    const results = await run(fake, observables, { limit: 100 });
+    // Exact: the 20 fit one batch per state (1,972 characters); contains: one probe per state.
+    expect(fake.searches.map((search) => encodedFilterLength(search.filter))[0]).toBe(1972);
+    expect(shapes(fake)).toEqual([
+      [true, 20, 1000],
+      [false, 20, 1000],
+      [true, 15, 1],
+      [false, 15, 1],
+    ]);
+    expect(
+      results
+        .map((r) => [ids(r.active), ids(r.historical)])
+        .filter((found) => JSON.stringify(found) !== '[[],[]]'),
+    ).toEqual([
+      [events.slice(0, 2).map(({ event }) => event.id), []],
+      [[], [events[2].event.id]],
+      [['n1'], ['n2']],
+    ]);
   });
 
   it('searches each alone with batch size 1, as the relay did before batching', async () => {
