@@ -513,6 +513,39 @@ describe('BatchedSearches (spec §12)', () => {
     expect(results[0].active).toMatchObject({ kind: 'settled', by: 'own-search' });
   });
 
+  it('starts nothing more for an abandoned observable, and ends it with the error given', async () => {
+    const events = [...shaEvents(1, 3, true), ...shaEvents(1, 3, false)];
+    const fake = new FakeBatchQualys(events);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: BatchSearchPort = {
+      search: async (search) => {
+        await gate;
+        return fake.search(search);
+      },
+    };
+    const left = new Error('left out');
+    const searches = new BatchedSearches([{ observable: sha(1) }, { observable: sha(2) }], {
+      port: slow,
+      limit: 2,
+      batchSize: 20,
+    });
+    const done = searches.run();
+    searches.abandon(0, left);
+    release();
+    const results = await done;
+    // Both batches were in flight; sha(1) would have gone alone in both states.
+    expect(shapes(fake)).toEqual([
+      [true, 2, 4],
+      [false, 2, 4],
+    ]);
+    expect(results[0]).toEqual({
+      active: { kind: 'failed', error: left },
+      historical: { kind: 'failed', error: left },
+    });
+    expect(results[1].active).toMatchObject({ kind: 'settled', events: [] });
+  });
+
   it('tells each final state as it ends', async () => {
     const fake = new FakeBatchQualys([]);
     const finished: [number, boolean, string][] = [];

@@ -161,6 +161,20 @@ export class BatchedSearches {
     });
   }
 
+  /**
+   * Ends observable `index` with `error` (it was left out of the answer,
+   * spec §15): no further search starts for it, a state waiting for its
+   * active events ends now, and one inside a batch in flight ends with it.
+   */
+  abandon(index: number, error: unknown): void {
+    const item = this.items[index];
+    item.ended ??= { error };
+    const historical = item.units[HISTORICAL];
+    if (historical?.pending !== undefined) this.endIfEnded(historical);
+    this.launch();
+    this.finishIfDone();
+  }
+
   /** Spec §12: joins a search in flight for the same credentials whose page covers L. */
   private joined(unit: Unit): boolean {
     const { inFlight, limit } = this.options;
@@ -323,6 +337,7 @@ export class BatchedSearches {
     const alone: Task[] = [];
     verdicts.forEach((verdict, position) => {
       const unit = task.units[position];
+      if (this.endIfEnded(unit)) return;
       if (verdict === 'rebatch') {
         rebatch.push(unit);
       } else if (verdict === 'alone') {
