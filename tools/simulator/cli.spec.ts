@@ -74,6 +74,7 @@ describe('parseCliArgs', () => {
       '--no-rate-wait',
       '--max-filter-length',
       '900',
+      '--contains-match',
     ];
     expect(parseCliArgs(argv).options).toEqual({
       host: '::1',
@@ -83,6 +84,7 @@ describe('parseCliArgs', () => {
       seed: 9,
       eventsPerSearch: 500,
       maxFilterLength: 900,
+      containsMatch: true,
       concurrencyLimit: 2,
       rateLimit: { calls: 300, windowSec: 3600 },
       refusalStatus: 409,

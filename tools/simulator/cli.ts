@@ -30,6 +30,8 @@ export const CLI_USAGE = `Usage: npm run simulator -- [options]
                         byte but letters, digits and -._~ as %XX), is longer than n
                         characters; also POST /__simulator/max-filter-length
                         {"length": n|null} (default: no bound)
+  --contains-match      match file names, paths, domains and mutexes anywhere in the
+                        event's value, as Qualys does (default: whole values only)
   --with-unattributable-events
                         add events whose hash sits only in a verdict's sha256 or in
                         upper case, and match hash filters in any case and through
@@ -79,6 +81,7 @@ function readArgs(argv: readonly string[]) {
         'events-per-search': { type: 'string' },
         'max-filter-length': { type: 'string' },
         'with-unattributable-events': { type: 'boolean' },
+        'contains-match': { type: 'boolean' },
         'allow-remote': { type: 'boolean' },
         'concurrency-limit': { type: 'string' },
         'rate-limit': { type: 'string' },
@@ -157,6 +160,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       seed,
       eventsPerSearch,
       maxFilterLength,
+      ...(args['contains-match'] === true ? { containsMatch: true } : {}),
       ...(unattributable
         ? { events: [...SIMULATOR_EVENTS, ...UNATTRIBUTABLE_EVENTS], looseHashes: true }
         : {}),

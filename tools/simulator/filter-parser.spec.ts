@@ -182,19 +182,23 @@ describe('matchesFilter', () => {
     ).toBe(true);
   });
 
-  it('matches contains fields inside longer values, and exact fields only whole', () => {
+  it('with containsMatch, matches contains fields inside longer values, exact fields only whole', () => {
     const text = {
       file: { fileName: 'invoice_2024.exe', fullPath: 'C:\\x\\invoice_2024.exe', sha256: 'abc' },
       network: { remoteDns: 'www.c2.example.net', localIP: '10.0.0.12' },
       handle: { name: 'Global\\Mutex1' },
     };
-    expect(compileFilter('file.name: "invoice"')(text)).toBe(true);
-    expect(compileFilter('file.fullPath: "x\\\\invoice"')(text)).toBe(true);
-    expect(compileFilter('network.remote.address.fqdn: "c2.example.net"')(text)).toBe(true);
-    expect(compileFilter('handle.name: "Mutex"')(text)).toBe(true);
-    expect(compileFilter('handle.name: "mutex"')(text)).toBe(false);
-    expect(compileFilter('file.hash.sha256: "ab"')(text)).toBe(false);
-    expect(compileFilter('network.local.address.ip: "10.0.0.1"')(text)).toBe(false);
+    const contains = (filter: string) => compileFilter(filter, { containsMatch: true })(text);
+    expect(contains('file.name: "invoice"')).toBe(true);
+    expect(contains('file.fullPath: "x\\\\invoice"')).toBe(true);
+    expect(contains('network.remote.address.fqdn: "c2.example.net"')).toBe(true);
+    expect(contains('handle.name: "Mutex"')).toBe(true);
+    expect(contains('handle.name: "mutex"')).toBe(false);
+    expect(contains('file.hash.sha256: "ab"')).toBe(false);
+    expect(contains('network.local.address.ip: "10.0.0.1"')).toBe(false);
+    // Off by default: a single search answers as it always has.
+    expect(compileFilter('file.name: "invoice"')(text)).toBe(false);
+    expect(compileFilter('file.name: "invoice_2024.exe"')(text)).toBe(true);
   });
 
   it('with looseHashes, matches a hash in another case and through indicator2 only', () => {

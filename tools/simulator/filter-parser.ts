@@ -14,9 +14,10 @@
  * bare values, other escapes, unbalanced parentheses) is a parse error, so a
  * relay bug shows up as a 400 in tests instead of as silently wrong results.
  *
- * Matching: exact fields (hashes, addresses) equal the value; contains
+ * Matching: a field equals the value. With `containsMatch`, the contains
  * fields (file name, full path, domain, mutex) hold it anywhere in their
- * text, as Qualys matches them (spec §12). With `looseHashes`, a hash clause
+ * text, as Qualys matches them (spec §12); off by default, so the data set
+ * answers single searches as it always has. With `looseHashes`, a hash clause
  * also matches in another case and through `indicator2[].sha256` / `.md5`:
  * a Qualys that finds events the relay cannot attribute (spec §12 fallback).
  */
@@ -105,6 +106,8 @@ export function batchedObservables(text: string): number {
 }
 
 export interface MatchOptions {
+  /** Contains fields (`CONTAINS_FIELDS`) match a value anywhere in their text. */
+  containsMatch?: boolean;
   /** Hash clauses also match in another case and through `indicator2[].sha256` / `.md5`. */
   looseHashes?: boolean;
 }
@@ -130,7 +133,7 @@ export function compileFilter(
 
 function matchesClause(clause: FilterClause, event: unknown, options: MatchOptions): boolean {
   const found = valueAt(event, clause.path);
-  if (CONTAINS_FIELDS.has(clause.field)) {
+  if (options.containsMatch && CONTAINS_FIELDS.has(clause.field)) {
     return typeof found === 'string' && found.includes(clause.value);
   }
   if (found === clause.value) return true;

@@ -25,7 +25,7 @@ describe('Qualys simulator: batched searches (spec §12)', () => {
   let looseToken: string;
 
   beforeAll(async () => {
-    simulator = await startQualysSimulator();
+    simulator = await startQualysSimulator({ containsMatch: true });
     loose = await startQualysSimulator({
       events: [...SIMULATOR_EVENTS, ...UNATTRIBUTABLE_EVENTS],
       looseHashes: true,
@@ -86,6 +86,21 @@ describe('Qualys simulator: batched searches (spec §12)', () => {
     await client.setMaxFilterLength(length);
     expect((await search(filter, 10)).status).toBe(200);
     const bounded = await startQualysSimulator({ maxFilterLength: 50 });
+    const exact = await startQualysSimulator();
+    try {
+      const exactToken = await new SimulatorClient(exact.url).requestToken();
+      const domainSearch = new URLSearchParams({
+        filter: 'network.remote.address.fqdn: "malware-c2"',
+        state: 'true',
+      });
+      const response = await fetch(`${exact.url}/ioc/events?${domainSearch.toString()}`, {
+        headers: { Authorization: `Bearer ${exactToken}` },
+      });
+      // Without containsMatch, a part of a domain finds nothing (whole values only).
+      expect([response.status, await response.text()]).toEqual([200, '[]']);
+    } finally {
+      await exact.close();
+    }
     try {
       const boundedToken = await new SimulatorClient(bounded.url).requestToken();
       const response = await fetch(

@@ -83,6 +83,11 @@ export interface SimulatorOptions extends SubscriptionLimitsPatch {
    */
   maxFilterLength?: number | null;
   /**
+   * Contains fields (file name, full path, domain, mutex) match a value
+   * anywhere in their text, as Qualys does (spec §12); default false (equality).
+   */
+  containsMatch?: boolean;
+  /**
    * Hash filters also match in another case and through `indicator2[].sha256`
    * / `.md5` (events the relay cannot attribute, spec §12); default false.
    */
@@ -217,7 +222,10 @@ class Simulator implements QualysSimulator {
     this.tokens = new TokenStore(settings.tokenTtlMs);
     this.limitsState = new SubscriptionLimits(settings.limits);
     this.searchLog = new SearchLog(settings.maxRecordedRequests);
-    this.index = new EventIndex(settings.events, { looseHashes: settings.looseHashes });
+    this.index = new EventIndex(settings.events, {
+      containsMatch: settings.containsMatch,
+      looseHashes: settings.looseHashes,
+    });
     this.maxFilterLength = settings.maxFilterLength;
     this.random = createPrng(settings.seed);
     this.latencyMs = settings.latencyMs;
@@ -615,6 +623,7 @@ function resolveOptions(options: SimulatorOptions): Settings {
     events: options.events ?? SIMULATOR_EVENTS,
     eventsPerSearch,
     maxFilterLength: maxFilterLengthOf(options.maxFilterLength ?? null),
+    containsMatch: options.containsMatch ?? false,
     looseHashes: options.looseHashes ?? false,
     randomFaultRate: rate,
     seed,
