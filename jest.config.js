@@ -35,7 +35,6 @@ const SOCKET_SPECS_AWAITING_RENAME = [
   'src/qualys/limits/redis-gate.spec.ts',
   'src/qualys/limits/redis-inflight.spec.ts',
   'src/qualys/limits/redis-results.spec.ts',
-  'tools/simulator/admin-routes.spec.ts',
 ];
 
 const common = {

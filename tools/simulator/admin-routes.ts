@@ -16,6 +16,7 @@ export interface AdminControls {
   injectFault(spec: FaultSpec): FaultSpec;
   clearFaults(): void;
   setLatency(ms: number): void;
+  setMaxFilterLength(length: number | null): void;
   revokeTokens(): void;
   expireTokensIn(ms: number): void;
   limits(): SubscriptionLimitSettings;
@@ -97,6 +98,13 @@ function adminRoutes(controls: AdminControls): Record<string, Record<string, Adm
         return [200, { latencyMs: ms }];
       },
     },
+    'max-filter-length': {
+      POST: (body) => {
+        const length = readLength(body);
+        controls.setMaxFilterLength(length);
+        return [200, { maxFilterLength: length }];
+      },
+    },
     limits: {
       GET: () => [200, controls.limits()],
       // setLimits validates the untrusted JSON (strictly) and answers the limits in force.
@@ -125,6 +133,20 @@ function readMs(body: string): number {
     throw new AdminRequestError('Body must be {"ms": <non-negative integer>}');
   }
   return ms;
+}
+
+/** `{"length": n}` (a positive integer) or `{"length": null}` (no bound). */
+function readLength(body: string): number | null {
+  const parsed = parseJson(body);
+  const length =
+    typeof parsed === 'object' && parsed !== null
+      ? (parsed as { length?: unknown }).length
+      : undefined;
+  if (length === null) return null;
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 1) {
+    throw new AdminRequestError('Body must be {"length": <positive integer> | null}');
+  }
+  return length;
 }
 
 function parseJson(body: string): unknown {

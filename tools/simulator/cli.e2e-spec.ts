@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { recordingIo } from '../../test/support/recording-io.js';
 import { isLoopbackHost } from '../lib/simulator-server.js';
 import { CLI_USAGE, DEFAULT_CLI_PORT, parseCliArgs, runCli } from './cli.js';
+import { SIMULATOR_EVENTS, UNATTRIBUTABLE_EVENTS } from './dataset.js';
 import { SIMULATOR_PASSWORD, SIMULATOR_USER } from './qualys-simulator.js';
 import { SimulatorClient } from './simulator-client.js';
 
@@ -20,6 +21,7 @@ describe('parseCliArgs', () => {
         randomFaultRate: 0,
         seed: 1,
         eventsPerSearch: 0,
+        maxFilterLength: null,
         concurrencyLimit: null,
         rateLimit: null,
         refusalStatus: 429,
@@ -52,6 +54,9 @@ describe('parseCliArgs', () => {
       '--concurrency-header-spelling',
       'X-Concurrency-Limit',
       '--no-rate-wait',
+      '--max-filter-length',
+      '900',
+      '--contains-match',
     ];
     expect(parseCliArgs(argv).options).toEqual({
       host: '::1',
@@ -60,12 +65,34 @@ describe('parseCliArgs', () => {
       randomFaultRate: 0.1,
       seed: 9,
       eventsPerSearch: 500,
+      maxFilterLength: 900,
+      containsMatch: true,
       concurrencyLimit: 2,
       rateLimit: { calls: 300, windowSec: 3600 },
       refusalStatus: 409,
       concurrencyHeaderSpelling: 'X-Concurrency-Limit-*',
       rateRefusalWait: false,
     });
+  });
+
+  it('adds the unattributable events, with loose hash matching, on request', () => {
+    const { options } = parseCliArgs(['--with-unattributable-events']);
+    expect([options.events, options.looseHashes]).toEqual([
+      [...SIMULATOR_EVENTS, ...UNATTRIBUTABLE_EVENTS],
+      true,
+    ]);
+  });
+
+  it.each([
+    ['0', '--max-filter-length must be an integer from 1 to 9007199254740991'],
+    ['x', '--max-filter-length must be an integer from 1 to 9007199254740991'],
+  ])('rejects --max-filter-length %s', (text, message) => {
+    expect(() => parseCliArgs(['--max-filter-length', text])).toThrow(message);
+  });
+
+  it('documents batchedSearchCalls in its help', () => {
+    expect(CLI_USAGE).toContain('batchedSearchCalls');
+    expect(CLI_USAGE).toContain('--max-filter-length <n>');
   });
 
   it.each([

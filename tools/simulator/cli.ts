@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isLoopbackHost, processIo, runSimulatorCli, type CliIo } from '../lib/simulator-server.js';
+import { SIMULATOR_EVENTS, UNATTRIBUTABLE_EVENTS } from './dataset.js';
 import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
@@ -24,8 +25,23 @@ export const CLI_USAGE = `Usage: npm run simulator -- [options]
   --events-per-search <n>
                         every search answers n synthetic events (at most its page
                         size) instead of the data set's: full pages (default 0: off)
+  --max-filter-length <n>
+                        answer 400 to a search whose filter, percent-encoded (every
+                        byte but letters, digits and -._~ as %XX), is longer than n
+                        characters; also POST /__simulator/max-filter-length
+                        {"length": n|null} (default: no bound)
+  --contains-match      match file names, paths, domains and mutexes anywhere in the
+                        event's value, as Qualys does (default: whole values only)
+  --with-unattributable-events
+                        add events whose hash sits only in a verdict's sha256 or in
+                        upper case, and match hash filters in any case and through
+                        indicator2[].sha256/.md5 too (the relay must search those
+                        hashes alone)
   --allow-remote        allow a non-loopback --host (the admin API stays loopback-only)
   --help                print this help
+Stats (GET /__simulator/stats): searchCalls counts every search; batchedSearchCalls
+  those whose filter is a top-level "or" of two or more parenthesised groups,
+  "(f1) or (f2) …": the relay's batched searches
 Subscription limits (per user, searches only, /auth exempt; default: unlimited):
   --concurrency-limit <n>
                         refuse a search while the user has n searches running
@@ -63,6 +79,9 @@ function readArgs(argv: readonly string[]) {
         'fault-rate': { type: 'string' },
         seed: { type: 'string' },
         'events-per-search': { type: 'string' },
+        'max-filter-length': { type: 'string' },
+        'with-unattributable-events': { type: 'boolean' },
+        'contains-match': { type: 'boolean' },
         'allow-remote': { type: 'boolean' },
         'concurrency-limit': { type: 'string' },
         'rate-limit': { type: 'string' },
@@ -105,6 +124,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     0,
     1_000_000,
   );
+  const maxFilterLength =
+    args['max-filter-length'] === undefined
+      ? null
+      : integer(args['max-filter-length'], '--max-filter-length', 1, Number.MAX_SAFE_INTEGER);
+  const unattributable = args['with-unattributable-events'] ?? false;
   const randomFaultRate = Number(values['fault-rate']);
   if (values['fault-rate'].trim() === '' || !(randomFaultRate >= 0 && randomFaultRate <= 1)) {
     throw new CliUsageError('--fault-rate must be a number from 0 to 1');
@@ -135,6 +159,11 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       randomFaultRate,
       seed,
       eventsPerSearch,
+      maxFilterLength,
+      ...(args['contains-match'] === true ? { containsMatch: true } : {}),
+      ...(unattributable
+        ? { events: [...SIMULATOR_EVENTS, ...UNATTRIBUTABLE_EVENTS], looseHashes: true }
+        : {}),
       concurrencyLimit,
       rateLimit,
       refusalStatus,

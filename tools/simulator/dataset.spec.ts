@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { QualysEvent } from '../../src/qualys/qualys-event.js';
-import { NOISY_EVENTS_PER_STATE, SIMULATOR_EVENTS, SIMULATOR_VALUES } from './dataset.js';
+import {
+  NOISY_EVENTS_PER_STATE,
+  SIMULATOR_EVENTS,
+  SIMULATOR_VALUES,
+  UNATTRIBUTABLE_EVENTS,
+  UNATTRIBUTABLE_VALUES,
+} from './dataset.js';
 import { compileFilter } from './filter-parser.js';
 
 const V = SIMULATOR_VALUES;
@@ -224,5 +230,40 @@ describe('SIMULATOR_EVENTS', () => {
     expect(everything.includes(V.unknown)).toBe(false);
     expect(everything.includes(V.unknownSha256)).toBe(false);
     expect(everything.includes(V.unknownIp)).toBe(false);
+  });
+});
+
+describe('UNATTRIBUTABLE_EVENTS', () => {
+  const U = UNATTRIBUTABLE_VALUES;
+  const everything = [...SIMULATOR_EVENTS, ...UNATTRIBUTABLE_EVENTS];
+  const found = (hash: string, looseHashes: boolean) => {
+    const match = compileFilter(specFilter('sha256', hash), { looseHashes });
+    return everything.filter((entry) => match(entry.event)).map((entry) => entry.event.id);
+  };
+
+  it('are not in the built-in data set, and have ids of their own', () => {
+    const ids = new Set(allEvents.map((event) => event.id));
+    expect(UNATTRIBUTABLE_EVENTS.filter((entry) => ids.has(entry.event.id))).toEqual([]);
+    expect(UNATTRIBUTABLE_EVENTS.map((entry) => entry.active)).toEqual([true, false, true, false]);
+  });
+
+  it('hold a hash only in a verdict, and one only in upper case', () => {
+    const carriers = UNATTRIBUTABLE_EVENTS.slice(0, 2).map((entry) => entry.event);
+    expect(carriers.map((event) => [event.file?.sha256, event.indicator2?.[0]?.sha256])).toEqual([
+      [U.carrierSha256, U.verdictOnlySha256],
+      [U.carrierSha256, U.verdictOnlySha256],
+    ]);
+    const uppers = UNATTRIBUTABLE_EVENTS.slice(2).map((entry) => entry.event.file?.sha256);
+    expect(uppers).toEqual([U.upperCaseSha256.toUpperCase(), U.upperCaseSha256.toUpperCase()]);
+  });
+
+  it('are found for those hashes only when hash filters match loosely', () => {
+    const [carrierActive, carrierHistorical, upperActive, upperHistorical] =
+      UNATTRIBUTABLE_EVENTS.map((entry) => entry.event.id);
+    expect(found(U.verdictOnlySha256, false)).toEqual([]);
+    expect(found(U.upperCaseSha256, false)).toEqual([]);
+    expect(found(U.verdictOnlySha256, true)).toEqual([carrierActive, carrierHistorical]);
+    expect(found(U.upperCaseSha256, true)).toEqual([upperActive, upperHistorical]);
+    expect(found(U.carrierSha256, false)).toEqual([carrierActive, carrierHistorical]);
   });
 });

@@ -638,3 +638,77 @@ export const SIMULATOR_EVENTS: readonly SimulatorEvent[] = deepFreeze([
   ...noisyFileEvents(),
   ...noisyNetworkEvents(),
 ]);
+
+/**
+ * Values of `UNATTRIBUTABLE_EVENTS`: hashes that sit where the relay does not
+ * attribute events by (spec §12), so that batched searches must fall back
+ * to searching them alone.
+ */
+export const UNATTRIBUTABLE_VALUES = {
+  /** The file.sha256 of the event whose verdict names `verdictOnlySha256`: 1 active + 1 historical. */
+  carrierSha256: '4c1f0b7e9d2a3c5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6',
+  /** Only in `indicator2[].sha256` of the carrier's events, never in `file.sha256`. */
+  verdictOnlySha256: '9e8d7c6b5a49382716f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a09f',
+  /** Written in upper case in `file.sha256` of its events (searched in lower case): 1 active + 1 historical. */
+  upperCaseSha256: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  /** The md5 of those upper-case events, in lower case as usual. */
+  upperCaseFileMd5: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+} as const;
+
+const U = UNATTRIBUTABLE_VALUES;
+
+function unattributable(
+  n: number,
+  active: boolean,
+  file: Record<string, unknown>,
+  verdictSha256?: string,
+): SimulatorEvent {
+  return {
+    active,
+    event: {
+      ...common(900 + n, `2024-05-20T0${n}:00:00.000+0000`),
+      type: 'FILE',
+      action: 'Created',
+      score: '6',
+      asset: BUILD_SERVER,
+      file: {
+        fileName: `dropper_${n}.bin`,
+        fullPath: `/tmp/dropper_${n}.bin`,
+        size: 4096,
+        ...file,
+      },
+      process: { processName: 'sh', pid: 7100 + n },
+      indicator2: [
+        {
+          verdict: 'SUSPICIOUS',
+          threatName: 'Dropper.Generic',
+          score: 6,
+          ...(verdictSha256 === undefined ? {} : { sha256: verdictSha256 }),
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Events the relay cannot attribute by field (spec §12): a hash only in a
+ * verdict's `sha256`, and a hash in upper case. Not in `SIMULATOR_EVENTS`;
+ * `--with-unattributable-events` (or the `events` option) adds them, with
+ * hash filters matched loosely so Qualys returns them for those hashes too.
+ */
+export const UNATTRIBUTABLE_EVENTS: readonly SimulatorEvent[] = deepFreeze([
+  unattributable(
+    1,
+    true,
+    { sha256: U.carrierSha256, md5: '5d41402abc4b2a76b9719d911017c592' },
+    U.verdictOnlySha256,
+  ),
+  unattributable(
+    2,
+    false,
+    { sha256: U.carrierSha256, md5: '5d41402abc4b2a76b9719d911017c592' },
+    U.verdictOnlySha256,
+  ),
+  unattributable(3, true, { sha256: U.upperCaseSha256.toUpperCase(), md5: U.upperCaseFileMd5 }),
+  unattributable(4, false, { sha256: U.upperCaseSha256.toUpperCase(), md5: U.upperCaseFileMd5 }),
+]);

@@ -2,8 +2,9 @@ import type { SimulatorEvent } from './dataset.js';
 import {
   FilterParseError,
   matchesFilter,
-  parseFilter,
+  parseSearchFilter,
   type FilterExpression,
+  type MatchOptions,
 } from './filter-parser.js';
 
 export const DEFAULT_PAGE_SIZE = 10;
@@ -18,6 +19,21 @@ export interface SearchQuery {
   active: boolean;
   pageSize: number;
   pageNumber: number;
+  /** How many observables the filter asks about: more than 1 for a batched search (spec §12). */
+  observables: number;
+}
+
+export interface SearchQueryOptions {
+  /** Filters longer than this, percent-encoded (see `encodedLength`), are refused with 400. */
+  maxFilterLength?: number;
+}
+
+/**
+ * A filter's length in a URL with every byte but letters, digits and `-._~`
+ * percent-encoded: how the relay counts its 2,000-character bound (spec §12).
+ */
+export function encodedLength(filter: string): number {
+  return encodeURIComponent(filter).replace(/[!'()*]/g, '%XX').length;
 }
 
 /** A query the simulator refuses with 400 and this message as the text body. */
@@ -27,13 +43,29 @@ export class SearchQueryError extends Error {
 
 const DIGITS = /^[0-9]+$/;
 
-export function parseSearchQuery(params: URLSearchParams): SearchQuery {
+export function parseSearchQuery(
+  params: URLSearchParams,
+  options: SearchQueryOptions = {},
+): SearchQuery {
   // Qualys accepts a search without a filter (the relay's `/health` check
   // sends one): it answers the newest events of the state asked for.
   const filterText = params.get('filter');
+  const { maxFilterLength } = options;
+  if (
+    filterText !== null &&
+    maxFilterLength !== undefined &&
+    encodedLength(filterText) > maxFilterLength
+  ) {
+    throw new SearchQueryError(`Invalid filter: longer than ${maxFilterLength} characters`);
+  }
   let filter: FilterExpression | undefined;
+  let observables = 1;
   try {
-    filter = filterText === null ? undefined : parseFilter(filterText);
+    if (filterText !== null) {
+      const parsed = parseSearchFilter(filterText);
+      filter = parsed.expression;
+      observables = parsed.observables;
+    }
   } catch (error) {
     if (error instanceof FilterParseError)
       throw new SearchQueryError(`Invalid filter: ${error.message}`);
@@ -47,6 +79,7 @@ export function parseSearchQuery(params: URLSearchParams): SearchQuery {
       MAX_PAGE_SIZE,
     ),
     pageNumber: parseInteger(params.get('pageNumber'), 'pageNumber', 0, 0),
+    observables,
   };
 }
 
@@ -73,7 +106,10 @@ function parseInteger(value: string | null, name: string, fallback: number, min:
 export class EventIndex {
   private readonly entries: { active: boolean; event: unknown; json: string }[];
 
-  constructor(events: readonly SimulatorEvent[]) {
+  constructor(
+    events: readonly SimulatorEvent[],
+    private readonly match: MatchOptions = {},
+  ) {
     // Only the event goes on the wire: the active flag is the simulator's own bookkeeping.
     this.entries = events.map(({ active, event }) => ({
       active,
@@ -82,12 +118,15 @@ export class EventIndex {
     }));
   }
 
-  /** The page of matching events as the JSON array text Qualys would send, in data-set order. */
+  /**
+   * The page of matching events as the JSON array text Qualys would send, in
+   * data-set order: a batched filter's union, up to the page size asked for.
+   */
   searchJson(query: SearchQuery): string {
     const matching = this.entries.filter(
       (entry) =>
         entry.active === query.active &&
-        (query.filter === undefined || matchesFilter(query.filter, entry.event)),
+        (query.filter === undefined || matchesFilter(query.filter, entry.event, this.match)),
     );
     const start = query.pageNumber * query.pageSize;
     const page = matching.slice(start, start + query.pageSize);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  batchedObservables,
   compileFilter,
+  parseSearchFilter,
   FilterParseError,
   matchesFilter,
   parseFilter,
@@ -92,7 +94,12 @@ describe('parseFilter', () => {
     ['file.name: "a" xor handle.name: "b"', "expected 'or' or 'and' at position 15"],
     ['file.name: "a"or handle.name: "b"', "unexpected character 'o' at position 14"],
     ['file.name: "a" or', 'expected a field name at position 17'],
-    ['(file.name: "a")', 'expected a field name at position 0'],
+    ['(file.name: "a"', "expected ')' at position 15"],
+    ['()', 'expected a field name at position 1'],
+    ['(file.name: "a"))', "unexpected character ')' at position 16"],
+    ['(file.name: "a")(handle.name: "b")', "unexpected character '(' at position 16"],
+    ['(file.name: "a") xor (handle.name: "b")', "expected 'or' or 'and' at position 17"],
+    [`${'('.repeat(9)}file.name: "a"${')'.repeat(9)}`, 'filter nested too deeply at position 8'],
     ['file.name: "a" "b"', "expected 'or' or 'and' at position 15"],
   ])('rejects %j with a typed error', (filter, message) => {
     const error = parseError(filter);
@@ -102,6 +109,49 @@ describe('parseFilter', () => {
 
   it('reports where parsing failed', () => {
     expect(parseError('file.name: "a" or nope: "b"').position).toBe(18);
+  });
+});
+
+describe('parenthesised filters (spec §12 batches)', () => {
+  const sha = (n: number) => `file.hash.sha256: "${String(n).repeat(3)}"`;
+
+  it('parses a batch of own filters into their alternatives, in order', () => {
+    const ip = 'network.local.address.ip: "10.0.0.1" or network.remote.address.ip: "10.0.0.1"';
+    const parsed = parseSearchFilter(`(${sha(1)}) or (${ip}) OR ( ${sha(2)} )`);
+    expect(parsed.observables).toBe(3);
+    expect(
+      parsed.expression.anyOf.map((group) => group.map((clause) => [clause.field, clause.value])),
+    ).toEqual([
+      [['file.hash.sha256', '111']],
+      [['network.local.address.ip', '10.0.0.1']],
+      [['network.remote.address.ip', '10.0.0.1']],
+      [['file.hash.sha256', '222']],
+    ]);
+  });
+
+  it('counts as batched only a top-level or of two or more parenthesised groups', () => {
+    expect(batchedObservables(`(${sha(1)}) or (${sha(2)})`)).toBe(2);
+    expect(batchedObservables(`${sha(1)} or ${sha(2)}`)).toBe(1);
+    expect(batchedObservables(`(${sha(1)} or ${sha(2)})`)).toBe(1);
+    expect(batchedObservables(`(${sha(1)}) or ${sha(2)}`)).toBe(1);
+    expect(batchedObservables(`(${sha(1)}) and (${sha(2)})`)).toBe(1);
+    expect(batchedObservables(`((${sha(1)}) or (${sha(2)}))`)).toBe(1);
+    expect(batchedObservables('(nonsense')).toBe(1);
+  });
+
+  it('distributes and over parenthesised alternatives', () => {
+    const parsed = parseSearchFilter(`(${sha(1)} or ${sha(2)}) and file.name: "x"`);
+    expect(parsed.expression.anyOf.map((group) => group.map((clause) => clause.value))).toEqual([
+      ['111', 'x'],
+      ['222', 'x'],
+    ]);
+  });
+
+  it('refuses a filter with too many alternatives', () => {
+    const wide = Array.from({ length: 101 }, (_, n) => `(${sha(n)} or ${sha(n + 1)})`).join(
+      ' and ',
+    );
+    expect(parseError(wide).reason).toBe('filter too complex');
   });
 });
 
@@ -130,6 +180,42 @@ describe('matchesFilter', () => {
     expect(
       compileFilter('file.hash.sha256: "abc" and network.local.address.ip: "10.0.0.1"')(event),
     ).toBe(true);
+  });
+
+  it('with containsMatch, matches contains fields inside longer values, exact fields only whole', () => {
+    const text = {
+      file: { fileName: 'invoice_2024.exe', fullPath: 'C:\\x\\invoice_2024.exe', sha256: 'abc' },
+      network: { remoteDns: 'www.c2.example.net', localIP: '10.0.0.12' },
+      handle: { name: 'Global\\Mutex1' },
+    };
+    const contains = (filter: string) => compileFilter(filter, { containsMatch: true })(text);
+    expect(contains('file.name: "invoice"')).toBe(true);
+    expect(contains('file.fullPath: "x\\\\invoice"')).toBe(true);
+    expect(contains('network.remote.address.fqdn: "c2.example.net"')).toBe(true);
+    expect(contains('handle.name: "Mutex"')).toBe(true);
+    expect(contains('handle.name: "mutex"')).toBe(false);
+    expect(contains('file.hash.sha256: "ab"')).toBe(false);
+    expect(contains('network.local.address.ip: "10.0.0.1"')).toBe(false);
+    // Off by default: a single search answers as it always has.
+    expect(compileFilter('file.name: "invoice"')(text)).toBe(false);
+    expect(compileFilter('file.name: "invoice_2024.exe"')(text)).toBe(true);
+  });
+
+  it('with looseHashes, matches a hash in another case and through indicator2 only', () => {
+    const upper = { file: { sha256: 'ABC' } };
+    const verdictOnly = { file: { sha256: 'fff' }, indicator2: [{ sha256: 'Abc' }, null] };
+    const loose = compileFilter('file.hash.sha256: "abc"', { looseHashes: true });
+    expect([loose(upper), loose(verdictOnly), loose({ indicator2: 'abc' })]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const strict = compileFilter('file.hash.sha256: "abc"');
+    expect([strict(upper), strict(verdictOnly)]).toEqual([false, false]);
+    const md5 = compileFilter('file.hash.md5: "abc"', { looseHashes: true });
+    expect([md5(verdictOnly), md5({ indicator2: [{ md5: 'ABC' }] })]).toEqual([false, true]);
+    const ip = compileFilter('network.local.address.ip: "a::1"', { looseHashes: true });
+    expect(ip({ network: { localIP: 'A::1' } })).toBe(false);
   });
 
   it('does not match missing blocks, non-objects or non-string values', () => {

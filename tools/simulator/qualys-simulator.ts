@@ -28,6 +28,7 @@ import {
   sendMethodNotAllowed,
   sendText,
 } from './http-io.js';
+import { batchedObservables } from './filter-parser.js';
 import { createPrng } from './prng.js';
 import { SearchLog, type SearchLogEntry } from './search-log.js';
 import { syntheticEventsJson } from './synthetic-events.js';
@@ -75,6 +76,21 @@ export interface SimulatorOptions extends SubscriptionLimitsPatch {
    * its page size) instead of the data set's matches: full pages on demand.
    */
   eventsPerSearch?: number;
+  /**
+   * Searches whose filter, percent-encoded, is longer than this answer 400
+   * (a Qualys that refuses long batched filters, spec §12); null = no bound (default).
+   */
+  maxFilterLength?: number | null;
+  /**
+   * Contains fields (file name, full path, domain, mutex) match a value
+   * anywhere in their text, as Qualys does (spec §12); default false (equality).
+   */
+  containsMatch?: boolean;
+  /**
+   * Hash filters also match in another case and through `indicator2[].sha256`
+   * / `.md5` (events the relay cannot attribute, spec §12); default false.
+   */
+  looseHashes?: boolean;
   /** Probability (0–1) that a search answers a random 429, 503 or 500; default 0. */
   randomFaultRate?: number;
   /** Seed of the random fault sequence; default 1. */
@@ -103,6 +119,11 @@ export interface SimulatorStats extends LimitStats {
   authCalls: number;
   /** `GET /ioc/events` and `GET /ioc/v1/events` requests, whatever their outcome (refusals too). */
   searchCalls: number;
+  /**
+   * Those of `searchCalls` whose filter is a batch (spec §12): a top-level
+   * `or` of two or more parenthesised groups, `(f1) or (f2) …`.
+   */
+  batchedSearchCalls: number;
   /** The latest requests, oldest first. */
   requests: RecordedRequest[];
   /** The latest searches, oldest first, refused ones included. */
@@ -121,6 +142,8 @@ export interface QualysSimulator {
   close(): Promise<void>;
   resetStats(): void;
   setLatency(ms: number): void;
+  /** The bound of `maxFilterLength` from now on; null removes it. */
+  setMaxFilterLength(length: number | null): void;
   /** The delay of `user`'s search answers from now on; `undefined` returns it to `latencyMs`. */
   setUserLatency(user: string, ms: number | undefined): void;
   /** Validates and adds a fault; throws `FaultSpecError` when invalid. Returns the stored spec. */
@@ -183,6 +206,8 @@ class Simulator implements QualysSimulator {
   private readonly userLatencyMs: Map<string, number>;
   private authCalls = 0;
   private searchCalls = 0;
+  private batchedSearchCalls = 0;
+  private maxFilterLength: number | null;
   private requests: RecordedRequest[] = [];
 
   constructor(private readonly settings: Settings) {
@@ -192,7 +217,11 @@ class Simulator implements QualysSimulator {
     this.tokens = new TokenStore(settings.tokenTtlMs);
     this.limitsState = new SubscriptionLimits(settings.limits);
     this.searchLog = new SearchLog(settings.maxRecordedRequests);
-    this.index = new EventIndex(settings.events);
+    this.index = new EventIndex(settings.events, {
+      containsMatch: settings.containsMatch,
+      looseHashes: settings.looseHashes,
+    });
+    this.maxFilterLength = settings.maxFilterLength;
     this.random = createPrng(settings.seed);
     this.latencyMs = settings.latencyMs;
     this.userLatencyMs = new Map(Object.entries(settings.userLatencyMs));
@@ -219,6 +248,7 @@ class Simulator implements QualysSimulator {
     return {
       authCalls: this.authCalls,
       searchCalls: this.searchCalls,
+      batchedSearchCalls: this.batchedSearchCalls,
       requests: [...this.requests],
       searches: this.searchLog.snapshot(),
       ...this.limitsState.stats(),
@@ -237,6 +267,7 @@ class Simulator implements QualysSimulator {
   resetStats(): void {
     this.authCalls = 0;
     this.searchCalls = 0;
+    this.batchedSearchCalls = 0;
     this.requests = [];
     this.searchLog.clear();
     this.limitsState.resetStats();
@@ -244,6 +275,10 @@ class Simulator implements QualysSimulator {
 
   setLatency(ms: number): void {
     this.latencyMs = nonNegative(ms, 'latency');
+  }
+
+  setMaxFilterLength(length: number | null): void {
+    this.maxFilterLength = maxFilterLengthOf(length);
   }
 
   setUserLatency(user: string, ms: number | undefined): void {
@@ -353,6 +388,10 @@ class Simulator implements QualysSimulator {
    */
   private arriveSearch(request: IncomingMessage, response: ServerResponse): Arrival {
     this.searchCalls++;
+    const filter = new URL(request.url ?? '/', 'http://simulator.invalid').searchParams.get(
+      'filter',
+    );
+    if (filter !== null && batchedObservables(filter) > 1) this.batchedSearchCalls++;
     const user = this.userOf(request);
     const startedAt = epochMs();
     const refused = this.limitsState.admit(user, startedAt);
@@ -427,7 +466,9 @@ class Simulator implements QualysSimulator {
       return;
     }
     try {
-      const query = parseSearchQuery(params);
+      const query = parseSearchQuery(params, {
+        ...(this.maxFilterLength === null ? {} : { maxFilterLength: this.maxFilterLength }),
+      });
       const perSearch = this.settings.eventsPerSearch;
       const json =
         perSearch > 0
@@ -493,6 +534,7 @@ class Simulator implements QualysSimulator {
       injectFault: (spec) => this.injectFault(spec),
       clearFaults: () => this.clearFaults(),
       setLatency: (ms) => this.setLatency(ms),
+      setMaxFilterLength: (length) => this.setMaxFilterLength(length),
       revokeTokens: () => this.revokeTokens(),
       expireTokensIn: (ms) => this.expireTokensIn(ms),
       limits: () => this.limits,
@@ -546,6 +588,9 @@ function resolveOptions(options: SimulatorOptions): Settings {
     tokenTtlMs,
     events: options.events ?? SIMULATOR_EVENTS,
     eventsPerSearch,
+    maxFilterLength: maxFilterLengthOf(options.maxFilterLength ?? null),
+    containsMatch: options.containsMatch ?? false,
+    looseHashes: options.looseHashes ?? false,
     randomFaultRate: rate,
     seed,
     maxRecordedRequests: maxRecorded,
@@ -558,6 +603,13 @@ function resolveOptions(options: SimulatorOptions): Settings {
       rateRefusalWait: options.rateRefusalWait,
     }),
   };
+}
+
+function maxFilterLengthOf(length: number | null): number | null {
+  if (length !== null && !(Number.isSafeInteger(length) && length > 0)) {
+    throw new RangeError('maxFilterLength must be a positive integer or null');
+  }
+  return length;
 }
 
 function nonNegative(value: number, name: string): number {

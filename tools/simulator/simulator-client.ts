@@ -42,6 +42,11 @@ export class SimulatorClient {
     await this.call('POST', 'latency', { ms });
   }
 
+  /** Searches with a longer filter (percent-encoded) answer 400; null removes the bound. */
+  async setMaxFilterLength(length: number | null): Promise<void> {
+    await this.call('POST', 'max-filter-length', { length });
+  }
+
   async revokeTokens(): Promise<void> {
     await this.call('POST', 'revoke-tokens');
   }

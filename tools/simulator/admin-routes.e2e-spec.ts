@@ -69,6 +69,7 @@ describe('Qualys simulator: admin endpoints', () => {
     expect(await client.stats()).toEqual({
       authCalls: 0,
       searchCalls: 0,
+      batchedSearchCalls: 0,
       requests: [],
       searches: [],
       runningSearches: { overall: 0, byUser: {} },
