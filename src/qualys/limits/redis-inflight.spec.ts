@@ -18,7 +18,7 @@ describe('RedisInflight: coalescing across replicas against a real redis-server'
   let b: RedisInflight;
   const keys = new StateKeys(SECRET, 'relay-test:');
   const CRED = keys.credentialsId(API, USER, 'hunter2');
-  const SEARCH = keys.searchKey('ip:"10.1.2.3"', true, 100, 1);
+  const SEARCH = keys.coalesceKey('ip:"10.1.2.3"', true, 100, 1);
 
   /** Subscribers of the search's finished channel, as Redis counts them. */
   async function listeners(): Promise<number> {
@@ -63,11 +63,11 @@ describe('RedisInflight: coalescing across replicas against a real redis-server'
       Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).claim(CRED, SEARCH, 10_000)),
     );
     expect(claims.filter(Boolean).length).toBe(1);
-    expect(await b.claim(CRED, keys.searchKey('ip:"10.1.2.3"', true, 200, 1), 10_000)).toBe(true); // another page size
+    expect(await b.claim(CRED, keys.coalesceKey('ip:"10.1.2.3"', true, 200, 1), 10_000)).toBe(true); // another page size
     expect(await server.keys()).toEqual(
       [
         keys.inflightKey(CRED, SEARCH),
-        keys.inflightKey(CRED, keys.searchKey('ip:"10.1.2.3"', true, 200, 1)),
+        keys.inflightKey(CRED, keys.coalesceKey('ip:"10.1.2.3"', true, 200, 1)),
       ].sort(),
     );
   });

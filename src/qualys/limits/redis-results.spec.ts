@@ -26,7 +26,7 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
   let b: RedisResults;
   const keys = new StateKeys(SECRET, 'relay-test:');
   const CRED = keys.credentialsId(API, USER, 'hunter2');
-  const SEARCH = keys.searchId(`file.fullPath:"${EVENT_FIELD}"`, true, 1);
+  const SEARCH = keys.cacheKey(`file.fullPath:"${EVENT_FIELD}"`, true, 1);
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
@@ -50,7 +50,7 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
   it('serves an answer stored by one replica to another', async () => {
     await a.set(CRED, SEARCH, ANSWER, 10_000);
     expect(await b.get(CRED, SEARCH)).toEqual(ANSWER);
-    expect(await b.get(CRED, keys.searchId('other', true, 1))).toBeUndefined();
+    expect(await b.get(CRED, keys.cacheKey('other', true, 1))).toBeUndefined();
     expect(await b.get(keys.credentialsId(API, USER, 'other-password'), SEARCH)).toBeUndefined();
   });
 
@@ -106,7 +106,7 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
 
   it('treats a value moved to another key, changed, or sealed under another secret as a miss', async () => {
     const key = keys.resultKey(CRED, SEARCH);
-    const otherSearch = keys.searchId('other', true, 1);
+    const otherSearch = keys.cacheKey('other', true, 1);
     await a.set(CRED, SEARCH, ANSWER, 10_000);
     await connA.client.copy(key, keys.resultKey(CRED, otherSearch));
     expect(await b.get(CRED, otherSearch)).toBeUndefined();

@@ -38,7 +38,7 @@ export class RelayRequestScope {
     // still fit inside the deadline Threat Response waits for.
     const stopAfter = Math.max(1, deadlineMs - answerMarginMs(deadlineMs));
     this.deadlineAt = now + stopAfter;
-    this.timer = setTimeout(() => this.controller.abort(new DeadlineReached()), stopAfter);
+    this.timer = setTimeout(() => this.controller.abort(new DeadlineReachedError()), stopAfter);
   }
 
   /** Aborts when the deadline is reached. */
@@ -98,8 +98,8 @@ function answerMarginMs(deadlineMs: number): number {
 }
 
 /** The abort reason of a request's signal at its deadline. */
-export class DeadlineReached extends Error {
-  override readonly name = 'DeadlineReached';
+export class DeadlineReachedError extends Error {
+  override readonly name = 'DeadlineReachedError';
   constructor() {
     super('the relay request reached its deadline');
   }
