@@ -12,7 +12,7 @@ export function relayContextOf(request: RelayHttpRequest): RelayContext {
   return request.relayContext;
 }
 
-/** `@RelayCtx() context: RelayContext` — the verified caller's Qualys settings. */
+/** `@RelayCtx() relayContext: RelayContext` — the verified caller's Qualys settings. */
 export const RelayCtx = createParamDecorator(
   (_data: unknown, context: ExecutionContext): RelayContext =>
     relayContextOf(context.switchToHttp().getRequest<RelayHttpRequest>()),

@@ -26,8 +26,8 @@ describe('QualysHealthIndicator (exported by QualysModule)', () => {
   });
 
   it("throws the client's RelayError unchanged when Qualys refuses", async () => {
-    const context = qualys.relayContext({ credentials: { user: 'nobody', pass: 'wrong' } });
-    const thrown = await indicator.isHealthy(context).catch((error: unknown) => error);
+    const relayContext = qualys.relayContext({ credentials: { user: 'nobody', pass: 'wrong' } });
+    const thrown = await indicator.isHealthy(relayContext).catch((error: unknown) => error);
     expect(thrown).toBeInstanceOf(AuthorizationError);
     expect((thrown as RelayError).toItem()).toEqual({
       type: 'fatal',

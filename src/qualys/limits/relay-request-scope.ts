@@ -14,8 +14,9 @@ export interface RequestShare {
 
 /**
  * One relay request's share of Qualys (spec §9): its deadline, by which it
- * answers with what it has, and its identity as a turn in the subscription
- * queues (requests of one subscription take turns). Spec §15: the searches
+ * answers with what it has, and the identity its calls wait under in the
+ * subscription queues (requests of one subscription take turns,
+ * request-rotation.ts). Spec §15: the searches
  * it was admitted for, and the bytes it holds of the memory budget; `end`
  * gives both back.
  */

@@ -14,8 +14,8 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 function recorder(scheduler: SubscriptionScheduler) {
   const order: string[] = [];
   const grants = new Map<string, SlotGrant>();
-  const take = (subscription: string, turn: object, name: string, signal?: AbortSignal) => {
-    const granted = scheduler.acquire(subscription, turn, signal).then((grant) => {
+  const take = (subscription: string, request: object, name: string, signal?: AbortSignal) => {
+    const granted = scheduler.acquire(subscription, request, signal).then((grant) => {
       order.push(name);
       grants.set(name, grant);
       return grant;
