@@ -17,7 +17,7 @@ export interface LinkedSignal {
 }
 
 /** Node's timers overflow past 2^31 - 1 ms and would fire at once. */
-export const MAX_TIMER_MS = 2_147_483_647;
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Runs `listener` once when `signal` aborts (not when it already has: the

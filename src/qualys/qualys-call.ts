@@ -30,7 +30,7 @@ export interface SearchCall {
 /** Event lists compress tenfold; `QualysHttp` decodes what Qualys compresses (qualys-http.ts). */
 const ACCEPT_ENCODING = 'gzip, deflate, br';
 /** How much later than the time left a call's own timer fires (see `send`). */
-export const DEADLINE_GRACE_MS = 50;
+const DEADLINE_GRACE_MS = 50;
 
 /**
  * One HTTP call to Qualys: its headers, its timeout within the call's
