@@ -1,5 +1,5 @@
 import { parseJsonArray, type JsonArrayProblem } from '../common/json-array.js';
-import type { SearchAnswer } from './limits/search-sharing.js';
+import type { SearchAnswer } from './limits/qualys-limits.js';
 import { unexpectedResponse } from './qualys-errors.js';
 import type { QualysEvent } from './qualys-event.js';
 import type { SearchResult } from './search-options.js';

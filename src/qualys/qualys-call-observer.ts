@@ -1,5 +1,4 @@
-import type { RedisState } from './limits/limit-stores.factory.js';
-import type { LimitsObserver } from './limits/qualys-limits.js';
+import type { LimitsObserver, RedisState } from './limits/qualys-limits.js';
 import type { QualysCallOutcome, QualysOperation } from './qualys-status.js';
 import type { TokenLookup } from './token-cache.js';
 

@@ -4,16 +4,17 @@ import { linkSignals, sleep } from '../common/abort.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
 import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
 import { CallDeadline } from './call-deadline.js';
-import { MemoryWaitAbortedError } from './limits/memory-budget.js';
-import { QualysLimits, type SearchKeys } from './limits/qualys-limits.js';
-import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request-scope.js';
 import {
+  BudgetSpentError,
+  MemoryWaitAbortedError,
+  QualysLimits,
   SharedSearchLeftError,
+  SlotWaitAbortedError,
   type SearchAnswer,
   type SearchProgress,
-} from './limits/search-sharing.js';
-import { BudgetSpentError, SlotWaitAbortedError } from './limits/subscription-scheduler.js';
-import { QualysAuthenticator, type QualysSession } from './qualys-auth.js';
+} from './limits/qualys-limits.js';
+import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request-scope.js';
+import { QualysAuthenticator } from './qualys-auth.js';
 import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
 import { QualysCaller, type Answer, type SearchCall } from './qualys-call.js';
 import {
@@ -24,7 +25,7 @@ import {
 } from './qualys-errors.js';
 import { expectedAnswerBytes, onlyObjects, parseEventsArray, resultOf } from './events-answer.js';
 import { nextStep } from './retry-policy.js';
-import type { RequestWork, SearchOptions, SearchResult } from './search-options.js';
+import type { RequestWork, SearchOptions, SearchResult, SearchRun } from './search-options.js';
 
 // The types of this façade's API, so that callers need no other file of qualys/.
 export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request-scope.js';
@@ -292,14 +293,4 @@ export class QualysClient implements OnApplicationShutdown {
       progress.waitingForLimits = false;
     }
   }
-}
-
-/** One search as the client runs it: for whom, what it asks, with which token and keys. */
-interface SearchRun {
-  relayContext: RelayContext;
-  url: string;
-  query: Record<string, string>;
-  session: QualysSession;
-  keys: SearchKeys;
-  request: RelayRequestScope;
 }

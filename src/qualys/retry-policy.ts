@@ -1,4 +1,4 @@
-import type { LimitRefusal } from './limits/limit-headers.js';
+import type { LimitRefusal } from './limits/qualys-limits.js';
 import { isRetryable, type QualysStatusClass } from './qualys-status.js';
 
 const BASE_BACKOFF_MS = 250;

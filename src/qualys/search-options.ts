@@ -1,4 +1,7 @@
+import type { RelayContext } from '../auth/relay-context.js';
+import type { SearchKeys } from './limits/qualys-limits.js';
 import type { RelayRequestScope } from './limits/relay-request-scope.js';
+import type { QualysSession } from './qualys-auth.js';
 import type { QualysEvent } from './qualys-event.js';
 
 /** A relay request's work: items (observables) of `unitsPerItem` searches each (spec §15). */
@@ -28,4 +31,14 @@ export interface SearchResult {
   bytes: number;
   /** Epoch ms. */
   fetchedAt: number;
+}
+
+/** One search as the client runs it: for whom, what it asks, with which token and keys. */
+export interface SearchRun {
+  relayContext: RelayContext;
+  url: string;
+  query: Record<string, string>;
+  session: QualysSession;
+  keys: SearchKeys;
+  request: RelayRequestScope;
 }

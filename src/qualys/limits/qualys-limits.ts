@@ -26,6 +26,13 @@ import {
 } from './subscription-scheduler.js';
 import { WorkAdmission } from './work-admission.js';
 
+// What the rest of qualys/ needs of limits/ besides this façade (test/import-boundaries.spec.ts).
+export type { LimitRefusal } from './limit-headers.js';
+export type { RedisState } from './limit-stores.factory.js';
+export { MemoryWaitAbortedError } from './memory-budget.js';
+export { SharedSearchLeftError, type SearchAnswer, type SearchProgress } from './search-sharing.js';
+export { BudgetSpentError, SlotWaitAbortedError } from './subscription-scheduler.js';
+
 /** Told about the limits machinery (metrics): cache lookups, refusals, the budget, queue depth. */
 export interface LimitsObserver extends SchedulerObserver {
   cacheLookup(result: CacheLookup): void;
