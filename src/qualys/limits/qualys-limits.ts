@@ -142,9 +142,9 @@ export class QualysLimits {
     keys: SearchKeys,
     signal: AbortSignal | undefined,
     fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
-    budgetMs: number,
+    remainingMs: number,
   ): Promise<SearchAnswer> {
-    return this.sharing.share(keys.sharing, signal, fetch, budgetMs);
+    return this.sharing.share(keys.sharing, signal, fetch, remainingMs);
   }
 
   /** Waits for a slot of the subscription for a call of `request` (subscription-scheduler.ts). */

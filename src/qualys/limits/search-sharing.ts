@@ -109,7 +109,7 @@ export class SearchSharing {
     keys: SharingKeys,
     signal: AbortSignal | undefined,
     fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
-    budgetMs: number,
+    remainingMs: number,
   ): Promise<SearchAnswer> {
     const key = `${keys.credentialsId}:${keys.coalesceKey}`;
     let shared = this.inflight.get(key);
@@ -118,10 +118,12 @@ export class SearchSharing {
       const controller = new AbortController();
       const progress: SearchProgress = { waitingForLimits: false };
       const created: Shared = {
-        promise: this.fetchOnce(keys, controller.signal, progress, fetch, budgetMs).finally(() => {
-          created.settled = true;
-          this.inflight.delete(key);
-        }),
+        promise: this.fetchOnce(keys, controller.signal, progress, fetch, remainingMs).finally(
+          () => {
+            created.settled = true;
+            this.inflight.delete(key);
+          },
+        ),
         controller,
         progress,
         joiners: 0,
@@ -141,15 +143,15 @@ export class SearchSharing {
     signal: AbortSignal,
     progress: SearchProgress,
     fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
-    budgetMs: number,
+    remainingMs: number,
   ): Promise<SearchAnswer> {
     const { credentialsId, coalesceKey } = keys;
     const owner =
-      !this.cacheEnabled || (await this.replicas.claim(credentialsId, coalesceKey, budgetMs));
+      !this.cacheEnabled || (await this.replicas.claim(credentialsId, coalesceKey, remainingMs));
     if (!owner) {
       // Another replica's call may itself be waiting for a slot or the budget.
       progress.waitingForLimits = true;
-      await this.replicas.finished(credentialsId, coalesceKey, budgetMs, signal);
+      await this.replicas.finished(credentialsId, coalesceKey, remainingMs, signal);
       progress.waitingForLimits = false;
       const entry = await this.results.get(credentialsId, keys.cacheKey);
       const events = entry === undefined ? undefined : parseStored(entry);
