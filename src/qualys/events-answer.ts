@@ -26,6 +26,7 @@ export function parseEventsArray(body: string, pageSize: number): unknown[] {
   return parsed.elements;
 }
 
+/** The events that are JSON objects; anything else in the array is no event. */
 export function onlyObjects(events: readonly unknown[]): QualysEvent[] {
   return events.filter(
     (event): event is QualysEvent =>
@@ -33,6 +34,7 @@ export function onlyObjects(events: readonly unknown[]): QualysEvent[] {
   );
 }
 
+/** What the client answers for a search: its events, the answer's size and when Qualys sent it. */
 export function resultOf(answer: SearchAnswer): SearchResult {
   const events = onlyObjects(answer.events);
   return { events, bytes: answer.eventsJson.length, fetchedAt: answer.fetchedAt };

@@ -10,6 +10,7 @@ import {
   QualysLimits,
   SharedSearchLeftError,
   SlotWaitAbortedError,
+  type LimitRefusal,
   type SearchAnswer,
   type SearchProgress,
 } from './limits/qualys-limits.js';
@@ -234,7 +235,7 @@ export class QualysClient implements OnApplicationShutdown {
       const waitStarted = performance.now();
       const grant = await this.slot(search, deadline, front, progress);
       let answer: Answer;
-      let refusal;
+      let refusal: LimitRefusal | undefined;
       try {
         // What a trace shows of the call (spec §14); one observable per search, none for /health.
         answer = await this.caller.search(search.relayContext.apiUrl, call, deadline, {
