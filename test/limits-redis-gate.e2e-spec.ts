@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { leaseOf, shapeOf } from './support/gate-answers.js';
-import { twoReplicas } from './support/redis-replicas.js';
+import { pollUntil, subscribers, twoReplicas } from './support/redis-replicas.js';
 import { abortListeners, settlesWithin, sleep } from './support/timing.js';
 import type { GateAnswer } from '../src/qualys/limits/limit-stores.js';
 import { RedisGate } from '../src/qualys/limits/redis-gate.js';
@@ -22,13 +22,7 @@ describe('RedisGate: two replicas against a real redis-server', () => {
   const SUB = keys.subscriptionId('https://gateway.qg2.apps.qualys.eu', USER);
 
   /** Subscribers of the subscription's released channel, as Redis counts them. */
-  async function listeners(): Promise<number> {
-    const reply = (await redis.connA.client.pubsub('NUMSUB', keys.releasedChannel(SUB))) as [
-      string,
-      number,
-    ];
-    return reply[1];
-  }
+  const listeners = (): Promise<number> => subscribers(redis, keys.releasedChannel(SUB));
 
   beforeAll(() => {
     a = new RedisGate(redis.connA, keys);
@@ -209,14 +203,3 @@ describe('RedisGate: two replicas against a real redis-server', () => {
     expect(dump).not.toContain('qualys.eu');
   });
 });
-
-/** Polls `read` until it returns `expected` (or 2 s pass); returns the last value read. */
-async function pollUntil<T>(read: () => Promise<T>, expected: T): Promise<T> {
-  const end = Date.now() + 2000;
-  let value = await read();
-  while (value !== expected && Date.now() < end) {
-    await sleep(10);
-    value = await read();
-  }
-  return value;
-}

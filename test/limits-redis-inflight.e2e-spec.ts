@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { twoReplicas } from './support/redis-replicas.js';
+import { pollUntil, subscribers, twoReplicas } from './support/redis-replicas.js';
 import { abortListeners, settlesWithin, sleep } from './support/timing.js';
 import { RedisInflight } from '../src/qualys/limits/redis-inflight.js';
 import { StateKeys } from '../src/qualys/limits/state-keys.js';
@@ -16,24 +16,9 @@ describe('RedisInflight: coalescing across replicas against a real redis-server'
   const CRED = keys.credentialsId(API, USER, 'hunter2');
   const SEARCH = keys.coalesceKey('ip:"10.1.2.3"', true, 100, 1);
 
-  /** Subscribers of the search's finished channel, as Redis counts them. */
-  async function listeners(): Promise<number> {
-    const reply = (await redis.connA.client.pubsub(
-      'NUMSUB',
-      keys.finishedChannel(CRED, SEARCH),
-    )) as [string, number];
-    return reply[1];
-  }
-
-  async function untilListeners(expected: number): Promise<number> {
-    const end = Date.now() + 2000;
-    let count = await listeners();
-    while (count !== expected && Date.now() < end) {
-      await sleep(10);
-      count = await listeners();
-    }
-    return count;
-  }
+  /** Subscribers of the search's finished channel, as Redis counts them, once it is `expected`. */
+  const untilListeners = (expected: number): Promise<number> =>
+    pollUntil(() => subscribers(redis, keys.finishedChannel(CRED, SEARCH)), expected);
 
   beforeAll(() => {
     a = new RedisInflight(redis.connA, keys);

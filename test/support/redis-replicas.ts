@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { RedisConnection } from '../../src/qualys/limits/redis-connection.js';
 import { startRedisServer, type RedisServerHandle } from './redis-server.js';
-import { eventually } from './timing.js';
+import { eventually, sleep } from './timing.js';
 
 /** A real redis-server and two replicas' connections to it. */
 export interface RedisReplicas {
@@ -38,4 +38,21 @@ export function twoReplicas(): RedisReplicas {
     await replicas.connA.client.flushall();
   });
   return replicas;
+}
+
+/** Subscribers of `channel`, as Redis counts them. */
+export async function subscribers(replicas: RedisReplicas, channel: string): Promise<number> {
+  const reply = (await replicas.connA.client.pubsub('NUMSUB', channel)) as [string, number];
+  return reply[1];
+}
+
+/** Polls `read` until it returns `expected` (or 2 s pass); returns the last value read. */
+export async function pollUntil<T>(read: () => Promise<T>, expected: T): Promise<T> {
+  const end = Date.now() + 2000;
+  let value = await read();
+  while (value !== expected && Date.now() < end) {
+    await sleep(10);
+    value = await read();
+  }
+  return value;
 }
