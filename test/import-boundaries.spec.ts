@@ -46,6 +46,18 @@ const PUBLIC: Readonly<Record<string, readonly string[] | 'every file'>> = {
   relay: ['relay-routes.ts', 'relay.module.ts'],
 };
 
+/**
+ * Inside `qualys/`, what the client and its layers use of `limits/`: the
+ * `QualysLimits` façade (which re-exports the errors and types the client
+ * sees), the request scope callers hold, and the store factory the module
+ * wires. The stores, the scheduler and search sharing stay behind the façade.
+ */
+const LIMITS_SURFACE: readonly string[] = [
+  'qualys/limits/limit-stores.factory.ts',
+  'qualys/limits/qualys-limits.ts',
+  'qualys/limits/relay-request-scope.ts',
+];
+
 /** The composition root: the files directly in `src/`, which wire the folders together. */
 const ROOT = '(root)';
 
@@ -157,5 +169,15 @@ describe('import boundaries of src/', () => {
     };
     for (const folder of [...dependsOn.keys()].sort()) visit(folder, []);
     expect([...cycles]).toEqual([]);
+  });
+
+  it('reaches qualys/limits/ from the rest of qualys/ only through its façade', () => {
+    const inside = (path: string): boolean => path.startsWith('qualys/limits/');
+    const behind = imports
+      .filter(({ from }) => from.startsWith('qualys/') && !inside(from) && !isSpec(from))
+      .filter(({ to }) => inside(to) && !LIMITS_SURFACE.includes(to))
+      .map(({ from, to }) => `${from} -> ${to}`);
+    expect(behind).toEqual([]);
+    expect(LIMITS_SURFACE.filter((file) => !existsSync(join(SRC, file)))).toEqual([]);
   });
 });

@@ -52,8 +52,8 @@ class TestConfigModule {
 @Controller('probe')
 class ProbeController {
   @Post('whoami')
-  whoami(@RelayCtx() context: RelayContext): { data: RelayContext } {
-    return { data: context };
+  whoami(@RelayCtx() relayContext: RelayContext): { data: RelayContext } {
+    return { data: relayContext };
   }
 
   @Public()
@@ -64,8 +64,8 @@ class ProbeController {
 
   @Public()
   @Get('misuse')
-  misuse(@RelayCtx() context: RelayContext): { data: RelayContext } {
-    return { data: context };
+  misuse(@RelayCtx() relayContext: RelayContext): { data: RelayContext } {
+    return { data: relayContext };
   }
 }
 

@@ -12,7 +12,7 @@ import {
 import { AuthReason } from './auth-reasons.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { Public } from './public.decorator.js';
-import type { RelayRequest } from './relay-request.js';
+import type { RelayHttpRequest } from './relay-http-request.js';
 import { SecretTokenVerifier } from './secret-token-verifier.js';
 import { TokenVerifier } from './token-verifier.js';
 
@@ -42,7 +42,7 @@ class ExplodingVerifier extends TokenVerifier {
 function httpContext(
   controller: { prototype: object },
   handler: string,
-  request: RelayRequest,
+  request: RelayHttpRequest,
 ): ExecutionContext {
   const method = (controller.prototype as Record<string, () => void>)[handler];
   return {
@@ -70,7 +70,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
   });
 
   it('attaches the verified RelayContext to the request', async () => {
-    const request: RelayRequest = { headers: { authorization: `Bearer ${token}` } };
+    const request: RelayHttpRequest = { headers: { authorization: `Bearer ${token}` } };
     await expect(
       guard.canActivate(httpContext(ProtectedController, 'relay', request)),
     ).resolves.toBe(true);
@@ -83,7 +83,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
   });
 
   it('denies by default: no header on an undecorated route', async () => {
-    const request: RelayRequest = { headers: {} };
+    const request: RelayHttpRequest = { headers: {} };
     await expectAuthFailure(
       guard.canActivate(httpContext(ProtectedController, 'relay', request)),
       AuthReason.HEADER_MISSING,
@@ -96,7 +96,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
     ['no token', 'Bearer ', AuthReason.WRONG_STRUCTURE],
     ['two parts', 'Bearer a.b', AuthReason.WRONG_STRUCTURE],
   ])('refuses %s', async (_name, authorization, reason) => {
-    const request: RelayRequest = { headers: { authorization } };
+    const request: RelayHttpRequest = { headers: { authorization } };
     await expectAuthFailure(
       guard.canActivate(httpContext(ProtectedController, 'relay', request)),
       reason,
@@ -104,7 +104,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
   });
 
   it('refuses a verified token whose payload lacks credentials', async () => {
-    const request: RelayRequest = {
+    const request: RelayHttpRequest = {
       headers: { authorization: `Bearer ${await mintSecretToken(TEST_JWT_SECRET, { user: 'u' })}` },
     };
     await expectAuthFailure(
@@ -119,7 +119,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
       ...TEST_CREDENTIALS,
       API_URL: 'https://evil.example',
     });
-    const request: RelayRequest = { headers: { authorization: `Bearer ${evil}` } };
+    const request: RelayHttpRequest = { headers: { authorization: `Bearer ${evil}` } };
     await expectAuthFailure(
       guard.canActivate(httpContext(ProtectedController, 'relay', request)),
       'API_URL in JWT payload names a host that is not on the allowed Qualys host list',
@@ -131,7 +131,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
     const publicGuard = new JwtAuthGuard(new Reflector(), verifier, config);
 
     it('skips a public handler without reading the header', async () => {
-      const request: RelayRequest = { headers: { authorization: 'Basic nonsense' } };
+      const request: RelayHttpRequest = { headers: { authorization: 'Basic nonsense' } };
       await expect(
         publicGuard.canActivate(httpContext(ProtectedController, 'version', request)),
       ).resolves.toBe(true);
@@ -140,7 +140,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
     });
 
     it('skips every handler of a public controller', async () => {
-      const request: RelayRequest = { headers: {} };
+      const request: RelayHttpRequest = { headers: {} };
       await expect(
         publicGuard.canActivate(httpContext(PublicController, 'anything', request)),
       ).resolves.toBe(true);
@@ -148,7 +148,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
     });
 
     it('still guards the other handlers of a controller with one public route', async () => {
-      const request: RelayRequest = { headers: {} };
+      const request: RelayHttpRequest = { headers: {} };
       await expectAuthFailure(
         publicGuard.canActivate(httpContext(ProtectedController, 'relay', request)),
         AuthReason.HEADER_MISSING,

@@ -4,7 +4,7 @@ import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
 import { extractBearerToken } from './bearer.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import { buildRelayContext } from './relay-context.factory.js';
-import type { RelayRequest } from './relay-request.js';
+import type { RelayHttpRequest } from './relay-http-request.js';
 import { TokenVerifier } from './token-verifier.js';
 
 /**
@@ -28,7 +28,7 @@ export class JwtAuthGuard implements CanActivate {
     ]);
     if (isPublic === true) return true;
 
-    const request = context.switchToHttp().getRequest<RelayRequest>();
+    const request = context.switchToHttp().getRequest<RelayHttpRequest>();
     const token = extractBearerToken(request.headers.authorization);
     const payload = await this.verifier.verify(token);
     request.relayContext = buildRelayContext(payload, this.config);

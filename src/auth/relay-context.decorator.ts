@@ -1,9 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { RelayContext } from './relay-context.js';
-import type { RelayRequest } from './relay-request.js';
+import type { RelayHttpRequest } from './relay-http-request.js';
 
 /** Reads the context `JwtAuthGuard` attached to this request. */
-export function relayContextOf(request: RelayRequest): RelayContext {
+export function relayContextOf(request: RelayHttpRequest): RelayContext {
   if (request.relayContext === undefined) {
     // A programming error (the decorator on a @Public() route), never a
     // caller's fault: fail loudly instead of running without credentials.
@@ -12,8 +12,8 @@ export function relayContextOf(request: RelayRequest): RelayContext {
   return request.relayContext;
 }
 
-/** `@RelayCtx() context: RelayContext` — the verified caller's Qualys settings. */
+/** `@RelayCtx() relayContext: RelayContext` — the verified caller's Qualys settings. */
 export const RelayCtx = createParamDecorator(
   (_data: unknown, context: ExecutionContext): RelayContext =>
-    relayContextOf(context.switchToHttp().getRequest<RelayRequest>()),
+    relayContextOf(context.switchToHttp().getRequest<RelayHttpRequest>()),
 );

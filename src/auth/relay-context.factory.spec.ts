@@ -37,8 +37,8 @@ describe('buildRelayContext (spec §3, §5)', () => {
   });
 
   it('keeps the password exactly as sent (spaces and form characters included)', () => {
-    const context = buildRelayContext({ user: ' u ', pass: ' p&=+% ' }, config);
-    expect(context.credentials).toEqual({ user: ' u ', pass: ' p&=+% ' });
+    const relayContext = buildRelayContext({ user: ' u ', pass: ' p&=+% ' }, config);
+    expect(relayContext.credentials).toEqual({ user: ' u ', pass: ' p&=+% ' });
   });
 
   it.each<[string, Record<string, unknown>]>([
@@ -56,11 +56,14 @@ describe('buildRelayContext (spec §3, §5)', () => {
   });
 
   it('treats blank token URLs as absent', () => {
-    const context = buildRelayContext(
+    const relayContext = buildRelayContext(
       { ...TEST_CREDENTIALS, API_URL: '', PLATFORM_URL: '  ' },
       config,
     );
-    expect([context.apiUrl, context.platformUrl]).toEqual([TEST_API_URL, TEST_PLATFORM_URL]);
+    expect([relayContext.apiUrl, relayContext.platformUrl]).toEqual([
+      TEST_API_URL,
+      TEST_PLATFORM_URL,
+    ]);
   });
 
   it.each<[string, unknown, number]>([

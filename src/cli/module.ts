@@ -12,13 +12,13 @@ import { loadLocalEnvFile } from '../config/local-env-file.js';
 import { EgressDispatcher } from '../egress/egress-dispatcher.js';
 import { parseEgressSettings } from '../config/egress-settings.js';
 import { ModuleCliUsageError, parseModuleArgs } from './module/args.js';
-import { CommandFailure, runModuleCommand, type CliOutput } from './module/commands.js';
+import { CommandFailureError, runModuleCommand, type CliOutput } from './module/commands.js';
 import { CredentialsError } from './module/credentials.js';
 import { TrApiError } from './module/iroh-client.js';
 import { Redactor } from './module/mask.js';
 import { SettingsFileError } from './module/settings-file.js';
 
-const EXPECTED_FAILURES = [CommandFailure, TrApiError, SettingsFileError, CredentialsError];
+const EXPECTED_FAILURES = [CommandFailureError, TrApiError, SettingsFileError, CredentialsError];
 
 async function main(): Promise<void> {
   loadLocalEnvFile();
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const problems: string[] = [];
     const egress = parseEgressSettings(process.env, problems);
     if (problems.length > 0)
-      throw new CommandFailure(`Invalid proxy configuration: ${problems.join('; ')}`);
+      throw new CommandFailureError(`Invalid proxy configuration: ${problems.join('; ')}`);
     dispatcher = new EgressDispatcher(egress);
     await runModuleCommand(command, {
       output,

@@ -15,7 +15,7 @@ import { deterministicTransientId, randomTransientId } from './transient-id.js';
  * severity `Unknown` and no title — while a missing, `null` or blank one
  * yields none.
  */
-export function hasScore(event: QualysEvent): boolean {
+function hasScore(event: QualysEvent): boolean {
   const score = readField(event, 'score');
   return (
     score !== undefined && score !== null && !(typeof score === 'string' && score.trim() === '')

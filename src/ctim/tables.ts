@@ -13,7 +13,7 @@ export interface ScoreRow {
 }
 
 /** Spec §5 score table, indexed by the integer score 0–10. */
-export const SCORE_TABLE: ReadonlyMap<number, ScoreRow> = new Map<number, ScoreRow>([
+const SCORE_TABLE: ReadonlyMap<number, ScoreRow> = new Map<number, ScoreRow>([
   [0, { title: 'Known Good', severity: 'None' }],
   [1, { title: 'Remediated', severity: 'High' }],
   [2, { title: 'Suspicious Low File event', severity: 'Low' }],

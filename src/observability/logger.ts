@@ -40,7 +40,7 @@ function pathOf(url: string | undefined): string | undefined {
  * no child falls back to pino's standard ones (which copy every enumerable
  * property of an error, an Axios error's `config.headers` included).
  */
-export const LOG_SERIALIZERS = {
+const LOG_SERIALIZERS = {
   err: serializeError,
   req: serializeRequest,
   res: serializeResponse,

@@ -1,6 +1,4 @@
-import type { RefusalKind } from './limits/limit-headers.js';
-import type { RedisState } from './limits/limit-stores.factory.js';
-import type { LimitsObserver } from './limits/qualys-limits.js';
+import type { LimitsObserver, RedisState } from './limits/qualys-limits.js';
 import type { QualysCallOutcome, QualysOperation } from './qualys-status.js';
 import type { TokenLookup } from './token-cache.js';
 
@@ -20,10 +18,6 @@ export interface QualysCallObserver extends LimitsObserver {
   tokenLookup(result: TokenLookup): void;
   /** A search began (queued or running); call the returned function when it ends. */
   searchStarted(): () => void;
-  /** Qualys refused a call (429/409), by kind (spec §9). */
-  refusal(kind: RefusalKind): void;
-  /** What the latest answer of a subscription said about its rate budget; undefined when it did not say. */
-  budgetRemaining(subscriptionId: string, remaining: number | undefined): void;
   /** Whether the shared state (Redis) is used, and reachable. */
   redisState(state: RedisState): void;
 }

@@ -46,14 +46,9 @@ export const CALL_ABORTED = 'ERR_QUALYS_CALL_ABORTED';
 
 /**
  * The Qualys HTTP client provider: one method over the undici pools of the
- * Qualys transport (keep-alive, egress proxy, address check).
- *
- * Why not axios (with `@nestjs/axios`), which the first build used: profiled
- * under the bench's 32-connection load, axios's own request pipeline —
- * config merging, header normalisation, URL building, its adapter — took
- * ~19 % of the relay's CPU, even with an undici adapter behind it
- * (mergeConfig alone 3.4 % self time), and most of its per-call garbage.
- * The relay needs a handful of things from a client, all here: a method, a
+ * Qualys transport (keep-alive, egress proxy, address check). It decodes
+ * what Qualys compresses. The relay needs a handful of things from a
+ * client, all here: a method, a
  * URL with a query, headers, a string body, an abort signal, a size cap on
  * the decoded body, and no redirects (undici's `request` follows none).
  */

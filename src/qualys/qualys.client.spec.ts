@@ -1,379 +1,236 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Env } from '../config/config-parser.js';
-import { seriesOf } from '../../test/support/prometheus-text.js';
-import {
-  startQualysModule,
-  type QualysModuleHarness,
-} from '../../test/support/qualys-module-harness.js';
-import { eventually, sleep } from '../../test/support/timing.js';
-import { SIMULATOR_EVENTS, SIMULATOR_VALUES } from '../../tools/simulator/dataset.js';
-import { SIMULATOR_USER } from '../../tools/simulator/qualys-simulator.js';
-import { AuthorizationError, RelayError } from '../common/relay-error.js';
+import { TEST_RELAY_CONTEXT } from '../../test/support/test-relay-context.js';
+import { testRelayConfig } from '../../test/support/jwt-test-config.js';
+import { RelayError } from '../common/relay-error.js';
+import type { RelayConfig } from '../config/relay-config.js';
+import type { CallDeadline } from './call-deadline.js';
+import { createLimitStores } from './limits/limit-stores.factory.js';
 import { QualysLimits } from './limits/qualys-limits.js';
-import { QualysClient, SearchDeadlineError, type SearchOptions } from './qualys.client.js';
-import { buildSearchFilter } from './search-filter.js';
+import { QualysAuthenticator } from './qualys-auth.js';
+import type { QualysCallDetails, QualysCallObserver } from './qualys-call-observer.js';
+import type { Answer, QualysCaller, SearchCall } from './qualys-call.js';
+import {
+  QualysClient,
+  RelayRequestScope,
+  SearchDeadlineError,
+  type SearchOptions,
+} from './qualys.client.js';
+import { classifyStatus } from './qualys-status.js';
+import { QualysTokenCache } from './token-cache.js';
 
-const SHA256 = { type: 'sha256', value: SIMULATOR_VALUES.sha256 } as const;
-const FILTER = buildSearchFilter(SHA256);
+/**
+ * The client's orchestration over its real layers — the token cache and
+ * authenticator, the limits in this process — with a scripted `QualysCaller`
+ * in place of HTTP: no socket. test/qualys-client.e2e-spec.ts runs the same
+ * client against the Qualys simulator.
+ */
 
-/** The data set's active events of `SHA256`, as the simulator serves them. */
-const ACTIVE_SHA256_EVENTS = SIMULATOR_EVENTS.filter(
-  ({ active, event }) => active && event.file?.sha256 === SHA256.value,
-).map(({ event }) => event);
+const API = TEST_RELAY_CONTEXT.apiUrl;
+const TOKEN = 'aaa.bbb.ccc';
+const FRESH_TOKEN = 'ddd.eee.fff';
+const EVENT = { id: 'e1', type: 'file' };
 
-/** Retries without back-off waits, generous timeouts: each test narrows what it exercises. */
-const DEFAULT_ENV: Env = {
-  QUALYS_RETRIES: '2',
-  QUALYS_TIMEOUT_MS: '3000',
-  QUALYS_BUDGET_MS: '5000',
-  RELAY_DEADLINE_MS: '8000',
-};
-const NO_WAIT = { 'Retry-After': '0' };
+type Scripted = (call: SearchCall) => Answer | Promise<Answer>;
 
-function connectionError(apiUrl: string): RelayError {
-  return new RelayError(
-    'connection error',
-    `Unable to connect to Qualys IOC, validate the configured API URL: ${apiUrl}`,
-  );
+const answer = (status: number, data = '[]', headers: Record<string, string> = {}): Answer => ({
+  response: { status, headers, data },
+  statusClass: classifyStatus('search', status),
+});
+const found = (...events: unknown[]) => answer(200, JSON.stringify(events));
+
+interface Harness {
+  client: QualysClient;
+  limits: QualysLimits;
+  /** Every search call: what it asked and the trace details it was sent with. */
+  searches: Array<{ call: SearchCall; details: QualysCallDetails }>;
+  auths: number;
 }
 
-/** What a promise rejected with, as its class and the relay envelope's item. */
-async function failureOf(promise: Promise<unknown>): Promise<[unknown, unknown]> {
-  const error = await promise.then(
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.client.onApplicationShutdown();
+  harness = undefined;
+});
+
+/** A client whose search calls are answered by `script`, one entry per call, in order. */
+function start(script: Scripted[], qualys: Partial<RelayConfig['qualys']> = {}): Harness {
+  const config = testRelayConfig({ qualys: { retries: 2, ...qualys } });
+  const noop = () => undefined;
+  const observer: QualysCallObserver = {
+    call: noop,
+    tokenLookup: noop,
+    searchStarted: () => noop,
+    refusal: noop,
+    budgetRemaining: noop,
+    redisState: noop,
+    queueDepth: noop,
+    cacheLookup: noop,
+  };
+  const tokens = [TOKEN, FRESH_TOKEN];
+  const caller: Pick<QualysCaller, 'auth' | 'search'> = {
+    auth: () => {
+      created.auths++;
+      return Promise.resolve(answer(200, tokens.shift() ?? 'x.y.z'));
+    },
+    search: (
+      _apiUrl: string,
+      call: SearchCall,
+      _deadline: CallDeadline,
+      details: QualysCallDetails,
+    ) => {
+      created.searches.push({ call, details });
+      const next = script.shift();
+      if (next === undefined) return Promise.reject(new Error('an unscripted call'));
+      return Promise.resolve(next(call));
+    },
+  };
+  const limits = new QualysLimits(createLimitStores(config), config, observer);
+  const auth = new QualysAuthenticator(
+    config,
+    new QualysTokenCache(),
+    caller as QualysCaller,
+    observer,
+  );
+  const created: Harness = {
+    client: new QualysClient(config, auth, caller as QualysCaller, limits, observer),
+    limits,
+    searches: [],
+    auths: 0,
+  };
+  harness = created;
+  return created;
+}
+
+async function search(client: QualysClient, options: Partial<SearchOptions> = {}) {
+  const request = client.beginRequest();
+  try {
+    return await client.searchEvents(TEST_RELAY_CONTEXT, {
+      active: true,
+      pageSize: 10,
+      filter: 'file.hash.sha256:"x"',
+      request,
+      ...options,
+    });
+  } finally {
+    request.end();
+  }
+}
+
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
     () => new Error('expected a rejection'),
-    (reason: unknown) => reason,
+    (error: unknown) => error,
   );
-  return [
-    (error as object).constructor,
-    error instanceof RelayError ? error.toItem() : (error as Error).message,
-  ];
-}
 
-describe('QualysClient against the Qualys simulator', () => {
-  let qualys: QualysModuleHarness;
-  let client: QualysClient;
-
-  async function start(env: Env = {}): Promise<void> {
-    qualys = await startQualysModule({ ...DEFAULT_ENV, ...env });
-    client = qualys.app.get(QualysClient);
-  }
-  afterEach(() => qualys.close());
-
-  /** One search in its own relay request, active events of `SHA256` by default: its events. */
-  async function search(options: Partial<SearchOptions> = {}) {
-    return (await answered(options)).events;
-  }
-
-  /** The same search's whole result: events and when Qualys answered. */
-  async function answered(options: Partial<SearchOptions> = {}) {
-    const request = client.beginRequest();
-    try {
-      const found = await client.searchEvents(qualys.relayContext(), {
-        active: true,
-        pageSize: 10,
-        filter: FILTER,
-        request,
-        ...options,
-      });
-      return found;
-    } finally {
-      request.end();
-    }
-  }
-
-  /** `relay_qualys_calls_total`, by `operation="…",outcome="…"`. */
-  async function calls(): Promise<Record<string, number>> {
-    return seriesOf(await qualys.metrics.exposition(), 'relay_qualys_calls_total');
-  }
-
-  describe('a search', () => {
-    it('asks for the filter and page with the caller’s token, and answers the events', async () => {
-      await start();
-      expect(await search()).toEqual(ACTIVE_SHA256_EVENTS);
-
-      const [auth, events] = qualys.simulator.stats.requests;
-      expect([auth.method, auth.path]).toEqual(['POST', '/auth']);
-      expect([events.method, events.path, events.query]).toEqual([
-        'GET',
-        '/ioc/events',
-        { filter: FILTER, pageSize: '10', state: 'true' },
-      ]);
-      expect(events.headers).toMatchObject({
-        authorization: expect.stringMatching(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/),
-        accept: 'application/json',
-        'user-agent': expect.stringMatching(/^qualys-ioc-relay\/\d+\.\d+\.\d+/),
-      });
-    });
-
-    it('leaves out state=true for historical events', async () => {
-      await start();
-      await search({ active: false });
-      const [, events] = qualys.simulator.stats.requests;
-      expect(events.query).toEqual({ filter: FILTER, pageSize: '10' });
-    });
-
-    it('reads 400 and 404 as "nothing found"', async () => {
-      await start();
-      qualys.simulator.injectFault({ on: 'search', kind: 'status', status: 400, times: 1 });
-      qualys.simulator.injectFault({ on: 'search', kind: 'status', status: 404, times: 1 });
-      expect([await search(), await search()]).toEqual([[], []]);
-      expect(await calls()).toEqual({
-        'operation="auth",outcome="success"': 1,
-        'operation="search",outcome="not_found"': 2,
-      });
-    });
-
-    it('does not read a 404 from /auth as "nothing found"', async () => {
-      await start();
-      qualys.simulator.injectFault({ on: 'auth', kind: 'status', status: 404 });
-      expect(await failureOf(search())).toEqual([
-        RelayError,
-        {
-          type: 'fatal',
-          code: 'unknown',
-          message: 'Unexpected response from Qualys IOC: Not Found',
+describe('QualysClient orchestration (no sockets)', () => {
+  it('asks for the filter and page with the token, and answers the events it read', async () => {
+    const { client, searches, limits } = start([() => found(EVENT, { not: 'x' }, [1], 'text')]);
+    const result = await search(client);
+    expect(result.events).toEqual([EVENT, { not: 'x' }]);
+    expect(searches).toEqual([
+      {
+        call: {
+          url: `${API}/ioc/events`,
+          query: { pageSize: '10', filter: 'file.hash.sha256:"x"', state: 'true' },
+          token: TOKEN,
         },
-      ]);
-      expect(qualys.simulator.stats.searchCalls).toBe(0);
+        details: { active: true, batchSize: 1, retry: 0, slotWaitMs: expect.any(Number) },
+      },
+    ]);
+    expect(limits.memory.used).toBe(0);
+  });
+
+  it('reads 400 and 404 as nothing found, and leaves out state=true for history', async () => {
+    const { client, searches } = start([() => answer(400), () => answer(404)]);
+    expect([
+      (await search(client)).events,
+      (await search(client, { active: false })).events,
+    ]).toEqual([[], []]);
+    expect(searches[1].call.query).toEqual({ pageSize: '10', filter: 'file.hash.sha256:"x"' });
+  });
+
+  it('refuses an answer with more events than the page size asked for', async () => {
+    const { client } = start([() => found(EVENT, EVENT)]);
+    const failure = await failureOf(search(client, { pageSize: 1 }));
+    expect((failure as RelayError).toItem()).toEqual({
+      type: 'fatal',
+      code: 'unknown',
+      message: expect.stringContaining('more events than the page size asked for'),
     });
   });
 
-  describe('the token', () => {
-    it('is fetched once for concurrent searches and reused by later ones', async () => {
-      await start();
-      await Promise.all([search(), search({ active: false }), search({ pageSize: 5 })]);
-      await search();
-      expect(qualys.simulator.stats.authCalls).toBe(1);
-      expect(
-        seriesOf(await qualys.metrics.exposition(), 'relay_qualys_token_cache_lookups_total'),
-      ).toEqual({ 'result="hit"': 1, 'result="miss"': 1, 'result="shared"': 2 });
-    });
-
-    it('is refreshed once after a 401, and the search answers', async () => {
-      await start();
-      await search();
-      qualys.simulator.revokeTokens();
-      expect(await search()).toEqual(ACTIVE_SHA256_EVENTS);
-      expect(qualys.simulator.stats.authCalls).toBe(2);
-      expect(await calls()).toEqual({
-        'operation="auth",outcome="success"': 2,
-        'operation="search",outcome="success"': 2,
-        'operation="search",outcome="unauthorized"': 1,
-      });
-    });
-
-    it('is refreshed only once: a second 401 is an authorization error quoting Qualys', async () => {
-      await start();
-      qualys.simulator.injectFault({
-        on: 'search',
-        kind: 'status',
-        status: 401,
-        body: '{"authentication_exceptions":["TokenExpiredException"]}',
-      });
-      expect(await failureOf(search())).toEqual([
-        AuthorizationError,
-        {
-          type: 'fatal',
-          code: 'authorization error',
-          message: 'Authorization failed: TokenExpiredException',
-        },
-      ]);
-      expect([qualys.simulator.stats.authCalls, qualys.simulator.stats.searchCalls]).toEqual([
-        2, 2,
-      ]);
-    });
+  it('sends a search again with a fresh token after a 401', async () => {
+    const { client, searches } = start([() => answer(401), () => found(EVENT)]);
+    expect((await search(client)).events).toEqual([EVENT]);
+    expect(searches.map(({ call }) => call.token)).toEqual([TOKEN, FRESH_TOKEN]);
   });
 
-  describe('retries', () => {
-    it('retries a 503 and a 429 within QUALYS_RETRIES, then answers', async () => {
-      await start();
-      qualys.simulator.injectFault({
-        on: 'search',
-        kind: 'status',
-        status: 503,
-        times: 1,
-        headers: NO_WAIT,
-      });
-      qualys.simulator.injectFault({
-        on: 'search',
-        kind: 'status',
-        status: 429,
-        times: 1,
-        headers: NO_WAIT,
-      });
-      expect(await search()).toEqual(ACTIVE_SHA256_EVENTS);
-      expect(await calls()).toEqual({
-        'operation="auth",outcome="success"': 1,
-        'operation="search",outcome="unavailable"': 1,
-        'operation="search",outcome="rate_limited"': 1,
-        'operation="search",outcome="success"': 1,
-      });
-      expect(seriesOf(await qualys.metrics.exposition(), 'relay_qualys_refusals_total')).toEqual({
-        'kind="other"': 1,
-      });
+  it('puts a call refused for concurrency back at the head without using a retry', async () => {
+    const busy = { 'x-concurrencylimit-limit': '2', 'x-concurrencylimit-running': '2' };
+    const { client, searches } = start([() => answer(429, '', busy), () => found(EVENT)], {
+      retries: 0,
     });
-
-    it('gives up after QUALYS_RETRIES retries with the error of the last answer', async () => {
-      await start({ QUALYS_RETRIES: '2' });
-      qualys.simulator.injectFault({ on: 'search', kind: 'status', status: 503, headers: NO_WAIT });
-      expect(await failureOf(search())).toEqual([
-        RelayError,
-        {
-          type: 'fatal',
-          code: 'service unavailable',
-          message: 'Service temporarily unavailable. Please try again later.',
-        },
-      ]);
-      expect(qualys.simulator.stats.searchCalls).toBe(3);
-    });
-
-    it('does not wait longer than the budget: a wait that does not fit answers at once', async () => {
-      await start({ QUALYS_BUDGET_MS: '1000' });
-      qualys.simulator.injectFault({
-        on: 'search',
-        kind: 'status',
-        status: 503,
-        headers: { 'Retry-After': '5' },
-      });
-      const started = Date.now();
-      const [type, item] = await failureOf(search());
-      expect(Date.now() - started).toBeLessThan(1000);
-      expect([type, (item as { code: string }).code]).toEqual([RelayError, 'service unavailable']);
-      expect(qualys.simulator.stats.searchCalls).toBe(1);
-    });
+    expect((await search(client)).events).toEqual([EVENT]);
+    expect(searches.map(({ details }) => details.retry)).toEqual([0, 0]);
   });
 
-  describe('ending early', () => {
-    it("stops a hanging search when the caller's signal aborts, and leaves the connection", async () => {
-      await start();
-      qualys.simulator.injectFault({ on: 'search', kind: 'hang' });
-      const abandon = new AbortController();
-      const pending = search({ signal: abandon.signal });
-      expect(await eventually(() => qualys.simulator.stats.searchCalls === 1)).toBe(true);
-
-      const aborted = Date.now();
-      abandon.abort();
-      expect(await failureOf(pending)).toEqual([
-        RelayError,
-        connectionError(qualys.simulator.url).toItem(),
-      ]);
-      expect(Date.now() - aborted).toBeLessThan(500);
-      // The simulator sees the client go away: the hanging search ends without an answer.
-      expect(
-        await eventually(() => qualys.simulator.stats.searches[0]?.endedAt !== undefined),
-      ).toBe(true);
-      expect(qualys.simulator.stats.searches[0].status).toBeUndefined();
-    });
-
-    it('times a call out after QUALYS_TIMEOUT_MS as a connection error, without retrying it', async () => {
-      await start({ QUALYS_TIMEOUT_MS: '200' });
-      qualys.simulator.injectFault({ on: 'search', kind: 'hang' });
-      expect(await failureOf(search())).toEqual([
-        RelayError,
-        connectionError(qualys.simulator.url).toItem(),
-      ]);
-      expect(qualys.simulator.stats.searchCalls).toBe(1);
-      expect(await calls()).toEqual({
-        'operation="auth",outcome="success"': 1,
-        'operation="search",outcome="connection_error"': 1,
-      });
-    });
-
-    it("reports a search unfinished at its request's deadline as SearchDeadlineError", async () => {
-      await start({ RELAY_DEADLINE_MS: '1000', QUALYS_BUDGET_MS: '1000' });
-      qualys.simulator.injectFault({ on: 'search', kind: 'hang' });
-      const failure = await search().catch((error: unknown) => error);
-      expect(failure).toBeInstanceOf(SearchDeadlineError);
-      expect((failure as SearchDeadlineError).waitingForLimits).toBe(false);
-    });
+  it('waits out a rate refusal that fits, as a retry', async () => {
+    const wait = { 'x-ratelimit-towait-sec': '0' };
+    const { client, searches } = start([() => answer(429, '', wait), () => found(EVENT)]);
+    expect((await search(client)).events).toEqual([EVENT]);
+    expect(searches.map(({ details }) => details.retry)).toEqual([0, 1]);
   });
 
-  describe('the memory budget (spec §15)', () => {
-    it('reports the decoded bytes of the answer and gives its room back once it settled', async () => {
-      await start({ RELAY_MEMORY_BUDGET_MB: '1' });
-      const found = await answered();
-      expect(found).toEqual({
-        events: ACTIVE_SHA256_EVENTS,
-        bytes: JSON.stringify(ACTIVE_SHA256_EVENTS).length,
-        fetchedAt: found.fetchedAt,
-      });
-      expect(qualys.app.get(QualysLimits).memory.used).toBe(0);
-    });
-
-    it('makes a call wait for room before it is sent; at the deadline that is waiting for limits', async () => {
-      await start({
-        RELAY_MEMORY_BUDGET_MB: '1',
-        RELAY_DEADLINE_MS: '1500',
-        QUALYS_BUDGET_MS: '1500',
-      });
-      // A page of 1000 claims more than the whole budget: it goes alone, and
-      // hangs; the second search waits for room and is never sent.
-      qualys.simulator.injectFault({ on: 'search', kind: 'hang', match: { active: true } });
-      const request = client.beginRequest();
-      try {
-        const searches = [true, false].map((active) =>
-          client
-            .searchEvents(qualys.relayContext(), {
-              active,
-              pageSize: 1000,
-              filter: FILTER,
-              request,
-            })
-            .catch((error: unknown) => error),
-        );
-        const [hanging, waiting] = await Promise.all(searches);
-        expect([hanging, waiting]).toEqual([
-          new SearchDeadlineError(false),
-          new SearchDeadlineError(true),
-        ]);
-        expect([
-          (hanging as SearchDeadlineError).waitingForLimits,
-          (waiting as SearchDeadlineError).waitingForLimits,
-        ]).toEqual([false, true]);
-      } finally {
-        request.end();
-      }
-      const sent = qualys.simulator.stats.requests.filter((call) => call.method === 'GET');
-      expect(sent.map((call) => call.query.state ?? 'historical')).toEqual(['true']);
-      expect(qualys.app.get(QualysLimits).memory.used).toBe(0);
-    });
+  it('blocks the subscription when the rate wait does not fit: this search and the next fail at once', async () => {
+    const wait = { 'x-ratelimit-towait-sec': '30' };
+    const { client, searches } = start([() => answer(429, '', wait)]);
+    const failures = [await failureOf(search(client)), await failureOf(search(client))];
+    expect(failures.map((error) => (error as RelayError).toItem())).toEqual(
+      Array(2).fill({
+        type: 'fatal',
+        code: 'too many requests',
+        message: 'Qualys IOC API rate limit reached; try again in 30 seconds.',
+      }),
+    );
+    expect(searches).toHaveLength(1);
   });
 
-  describe('checkAccess (POST /health)', () => {
-    it('asks Qualys every time, even with a result cache', async () => {
-      await start({ QUALYS_CACHE_TTL_SEC: '60' });
-      await client.checkAccess(qualys.relayContext());
-      await client.checkAccess(qualys.relayContext());
-      const searches = qualys.simulator.stats.requests.filter((r) => r.method === 'GET');
-      expect(searches.map((r) => r.query)).toEqual([
-        { pageSize: '1', state: 'true' },
-        { pageSize: '1', state: 'true' },
-      ]);
-      expect(qualys.simulator.stats.searches.map((s) => s.user)).toEqual([
-        SIMULATOR_USER,
-        SIMULATOR_USER,
-      ]);
+  it('backs off after a 503 and answers the last error once the retries are spent', async () => {
+    const noWait = { 'retry-after': '0' };
+    const unavailable = () => answer(503, '', noWait);
+    const { client, searches } = start([unavailable, unavailable, unavailable]);
+    const failure = await failureOf(search(client));
+    expect((failure as RelayError).toItem()).toEqual({
+      type: 'fatal',
+      code: 'service unavailable',
+      message: 'Service temporarily unavailable. Please try again later.',
     });
+    expect(searches.map(({ details }) => details.retry)).toEqual([0, 1, 2]);
+  });
 
-    it('while a plain search is served from that cache the second time', async () => {
-      await start({ QUALYS_CACHE_TTL_SEC: '60' });
-      expect([await search(), await search()]).toEqual([
-        ACTIVE_SHA256_EVENTS,
-        ACTIVE_SHA256_EVENTS,
-      ]);
-      expect(qualys.simulator.stats.searchCalls).toBe(1);
+  it('serves the same search from the cache, and /health never from it', async () => {
+    const { client, searches } = start([() => found(EVENT), () => found(EVENT)], {
+      cacheTtlMs: 60_000,
     });
+    const first = await search(client);
+    const second = await search(client, { pageSize: 5 });
+    await client.checkAccess(TEST_RELAY_CONTEXT);
+    expect([first.events, second.events]).toEqual([[EVENT], [EVENT]]);
+    expect(second.fetchedAt).toBe(first.fetchedAt);
+    expect(searches.map(({ call }) => call.query)).toEqual([
+      { pageSize: '10', filter: 'file.hash.sha256:"x"', state: 'true' },
+      { pageSize: '1', state: 'true' },
+    ]);
+  });
 
-    it('answers when Qualys answered: now for a call, the fetch time for a cached answer', async () => {
-      await start({ QUALYS_CACHE_TTL_SEC: '60' });
-      const before = Date.now();
-      const fetched = await answered();
-      const after = Date.now();
-      expect(fetched.fetchedAt).toBeGreaterThanOrEqual(before);
-      expect(fetched.fetchedAt).toBeLessThanOrEqual(after);
-      await sleep(20);
-      expect(await answered()).toEqual(fetched);
-      expect(qualys.simulator.stats.searchCalls).toBe(1);
-    });
+  it('answers SearchDeadlineError when the request’s deadline passes during the call', async () => {
+    const never = () => new Promise<Answer>(() => undefined);
+    const { client } = start([never]);
+    const request = new RelayRequestScope(300);
+    const failure = await failureOf(
+      client.searchEvents(TEST_RELAY_CONTEXT, { active: true, pageSize: 1, request }),
+    );
+    request.end();
+    expect(failure).toEqual(new SearchDeadlineError(false));
   });
 });

@@ -1,38 +1,36 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  startQualysModule,
-  type QualysModuleHarness,
-} from '../../test/support/qualys-module-harness.js';
-import { AuthorizationError, RelayError } from '../common/relay-error.js';
+import { describe, expect, it } from '@jest/globals';
+import { TEST_RELAY_CONTEXT } from '../../test/support/test-relay-context.js';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import type { RelayContext } from '../auth/relay-context.js';
+import { AuthorizationError } from '../common/relay-error.js';
+import type { QualysClient } from './qualys.client.js';
 import { QualysHealthIndicator } from './qualys.health.js';
 
-describe('QualysHealthIndicator (exported by QualysModule)', () => {
-  let qualys: QualysModuleHarness;
-  let indicator: QualysHealthIndicator;
+/** The indicator over Terminus's own service and a client whose `checkAccess` does `access`. */
+function indicatorFor(access: (relayContext: RelayContext) => Promise<void>) {
+  const checked: RelayContext[] = [];
+  const client = {
+    checkAccess: (relayContext: RelayContext) => {
+      checked.push(relayContext);
+      return access(relayContext);
+    },
+  } as QualysClient;
+  const indicator = new QualysHealthIndicator(new HealthIndicatorService(), client);
+  return { indicator, checked };
+}
 
-  beforeAll(async () => {
-    qualys = await startQualysModule();
-    indicator = qualys.app.get(QualysHealthIndicator);
-  });
-  afterAll(() => qualys.close());
-
-  it("is up when one search with the caller's credentials succeeds", async () => {
-    qualys.simulator.resetStats();
-    expect(await indicator.isHealthy(qualys.relayContext())).toEqual({
-      qualys: { status: 'up' },
-    });
-    const [search] = qualys.simulator.stats.requests.filter((r) => r.path === '/ioc/events');
-    expect(search.query).toEqual({ pageSize: '1', state: 'true' });
+describe('QualysHealthIndicator (no sockets; test/qualys-health.e2e-spec.ts runs it against the simulator)', () => {
+  it("is up when the client's access check with the caller's context succeeds", async () => {
+    const { indicator, checked } = indicatorFor(() => Promise.resolve());
+    expect(await indicator.isHealthy(TEST_RELAY_CONTEXT)).toEqual({ qualys: { status: 'up' } });
+    expect(checked).toEqual([TEST_RELAY_CONTEXT]);
   });
 
   it("throws the client's RelayError unchanged when Qualys refuses", async () => {
-    const context = qualys.relayContext({ credentials: { user: 'nobody', pass: 'wrong' } });
-    const thrown = await indicator.isHealthy(context).catch((error: unknown) => error);
-    expect(thrown).toBeInstanceOf(AuthorizationError);
-    expect((thrown as RelayError).toItem()).toEqual({
-      type: 'fatal',
-      code: 'authorization error',
-      message: 'Authorization failed: InvalidCredentialsException',
-    });
+    const refused = new AuthorizationError('InvalidCredentialsException');
+    const { indicator } = indicatorFor(() => Promise.reject(refused));
+    expect(await indicator.isHealthy(TEST_RELAY_CONTEXT).catch((error: unknown) => error)).toBe(
+      refused,
+    );
   });
 });

@@ -18,9 +18,9 @@ export class QualysHealthIndicator {
     private readonly qualys: QualysClient,
   ) {}
 
-  async isHealthy(context: RelayContext): Promise<HealthIndicatorResult<'qualys'>> {
+  async isHealthy(relayContext: RelayContext): Promise<HealthIndicatorResult<'qualys'>> {
     const indicator = this.health.check('qualys');
-    await this.qualys.checkAccess(context);
+    await this.qualys.checkAccess(relayContext);
     return indicator.up();
   }
 }

@@ -11,6 +11,8 @@ import {
   withCallSpans,
   type QualysCallObserver,
 } from './qualys-call-observer.js';
+import { QualysAuthenticator } from './qualys-auth.js';
+import { QualysCaller } from './qualys-call.js';
 import { QualysClient } from './qualys.client.js';
 import { QualysHealthIndicator } from './qualys.health.js';
 import { QualysHttp } from './qualys-http.js';
@@ -41,6 +43,8 @@ import { QualysTokenCache } from './token-cache.js';
         tracing?.qualysCalls === undefined ? metrics : withCallSpans(metrics, tracing.qualysCalls),
     },
     QualysHttp,
+    QualysCaller,
+    QualysAuthenticator,
     QualysClient,
     QualysHealthIndicator,
     { provide: QualysTokenCache, useFactory: () => new QualysTokenCache() },

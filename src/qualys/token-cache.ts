@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { QualysCredentials } from '../auth/relay-context.js';
+import { credentialsDigest } from './credential-identity.js';
 
 /** Spec §7: Qualys tokens live four hours. */
 export const TOKEN_LIFETIME_MS = 4 * 60 * 60 * 1000;
@@ -32,20 +32,12 @@ export class QualysTokenCache {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * One key per (API URL, user, password), unambiguously: each part is
-   * length-prefixed, so no two different triples give the same bytes (a NUL
-   * separator did: user `a\0b` + pass `c` met user `a` + pass `b\0c`). Parts
-   * are UTF-16 code units, which keeps even lone surrogates distinct.
+   * One key per (API URL, user, password): the digest of the credentials'
+   * identity (credential-identity.ts), the same identity the shared state
+   * keys by.
    */
   static keyOf(apiUrl: string, credentials: QualysCredentials): string {
-    const hash = createHash('sha256');
-    for (const part of [apiUrl, credentials.user, credentials.pass]) {
-      const bytes = Buffer.from(part, 'utf16le');
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(bytes.length);
-      hash.update(length).update(bytes);
-    }
-    return hash.digest('base64url');
+    return credentialsDigest(apiUrl, credentials.user, credentials.pass);
   }
 
   /** A valid token for `key`, fetching one (once, shared) when needed. */

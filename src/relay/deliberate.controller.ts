@@ -33,9 +33,9 @@ export class DeliberateController {
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
   @ApiRelayOkResponse(DeliberateResponseDto, DELIBERATE_EXAMPLES)
   observables(
-    @RelayCtx() context: RelayContext,
+    @RelayCtx() relayContext: RelayContext,
     @Body(ObservablesPipe) observables: Observable[],
   ): Promise<ObserveResponse> {
-    return this.observe.deliberate(context, observables);
+    return this.observe.deliberate(relayContext, observables);
   }
 }

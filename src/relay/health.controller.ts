@@ -28,8 +28,8 @@ export class RelayHealthController {
     summary: "Checks the caller's Qualys IOC credentials and reachability",
   })
   @ApiRelayOkResponse(HealthResponseDto, HEALTH_EXAMPLES)
-  async health(@RelayCtx() context: RelayContext): Promise<{ data: { status: 'ok' } }> {
-    await this.qualysHealth.isHealthy(context);
+  async health(@RelayCtx() relayContext: RelayContext): Promise<{ data: { status: 'ok' } }> {
+    await this.qualysHealth.isHealthy(relayContext);
     return { data: { status: 'ok' } };
   }
 }

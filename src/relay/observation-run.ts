@@ -83,7 +83,7 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  context: RelayContext;
+  relayContext: RelayContext;
   request: RelayRequestScope;
   now: Date;
   maxAnswerBytes: number;
@@ -173,15 +173,15 @@ export class ObservationRun {
   }
 
   private start(work: ObservableWork, state: number): void {
-    const { context, request } = this.options;
+    const { relayContext, request } = this.options;
     work.filter ??= buildSearchFilter(work.observable);
     work.abandon ??= new AbortController();
     work.running++;
     this.running++;
     void this.qualys
-      .searchEvents(context, {
+      .searchEvents(relayContext, {
         active: state === 0,
-        pageSize: context.entitiesLimit,
+        pageSize: relayContext.entitiesLimit,
         filter: work.filter,
         request,
         signal: work.abandon.signal,

@@ -28,9 +28,9 @@ export class ObserveController {
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
   @ApiRelayOkResponse(ObserveResponseDto, OBSERVE_EXAMPLES)
   observables(
-    @RelayCtx() context: RelayContext,
+    @RelayCtx() relayContext: RelayContext,
     @Body(ObservablesPipe) observables: Observable[],
   ): Promise<ObserveResponse> {
-    return this.observe.observe(context, observables);
+    return this.observe.observe(relayContext, observables);
   }
 }

@@ -49,10 +49,13 @@ export class ObserveService {
   }
 
   /** `/observe/observables`: entities and verdicts. */
-  observe(context: RelayContext, observables: readonly Observable[]): Promise<ObserveResponse> {
-    const limit = context.entitiesLimit;
+  observe(
+    relayContext: RelayContext,
+    observables: readonly Observable[],
+  ): Promise<ObserveResponse> {
+    const limit = relayContext.entitiesLimit;
     return this.searchEach(
-      context,
+      relayContext,
       uniqueSupportedObservables(observables),
       (observable, answers, now) => {
         const active = answers.active?.events ?? [];
@@ -67,10 +70,13 @@ export class ObserveService {
   }
 
   /** `/deliberate/observables`: the verdicts of the file hashes only (spec §13). */
-  deliberate(context: RelayContext, observables: readonly Observable[]): Promise<ObserveResponse> {
-    const limit = context.entitiesLimit;
+  deliberate(
+    relayContext: RelayContext,
+    observables: readonly Observable[],
+  ): Promise<ObserveResponse> {
+    const limit = relayContext.entitiesLimit;
     const hashes = uniqueSupportedObservables(observables).filter(hasVerdicts);
-    return this.searchEach(context, hashes, (observable, answers) => ({
+    return this.searchEach(relayContext, hashes, (observable, answers) => ({
       verdict: this.verdictOf(observable, answers, limit),
     }));
   }
@@ -92,7 +98,7 @@ export class ObserveService {
    * and answers what `map` makes of each, within the answer's size limit.
    */
   private async searchEach(
-    context: RelayContext,
+    relayContext: RelayContext,
     unique: readonly SupportedObservable[],
     map: MapAnswers,
   ): Promise<ObserveResponse> {
@@ -103,7 +109,7 @@ export class ObserveService {
     try {
       const admitted = request.admitted(unique.length);
       const run = new ObservationRun(this.qualys, unique.slice(0, admitted), {
-        context,
+        relayContext,
         request,
         now: new Date(),
         maxAnswerBytes: this.maxAnswerBytes,

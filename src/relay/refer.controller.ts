@@ -27,9 +27,9 @@ export class ReferController {
   @ApiBody({ type: [ObservableDto], examples: OBSERVABLES_REQUEST_EXAMPLES })
   @ApiRelayOkResponse(ReferResponseDto, REFER_EXAMPLES)
   observables(
-    @RelayCtx() context: RelayContext,
+    @RelayCtx() relayContext: RelayContext,
     @Body(ObservablesPipe) observables: Observable[],
   ): { data: ReferLink[] } {
-    return { data: this.refer.refer(context, observables) };
+    return { data: this.refer.refer(relayContext, observables) };
   }
 }

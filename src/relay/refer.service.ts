@@ -19,7 +19,7 @@ export interface ReferLink {
 /** Spec §6: one pivot link to the Qualys console per supported observable; no Qualys call. */
 @Injectable()
 export class ReferService {
-  refer(context: RelayContext, observables: readonly Observable[]): ReferLink[] {
+  refer(relayContext: RelayContext, observables: readonly Observable[]): ReferLink[] {
     return uniqueSupportedObservables(observables).map((observable) => {
       const name = OBSERVABLE_TYPE_NAMES[observable.type];
       return {
@@ -27,7 +27,7 @@ export class ReferService {
         title: `Search for this ${name}`,
         description: `Check this ${name} status with Qualys`,
         // Python's quote() keeps '/' by default; the original links did too.
-        url: `${context.platformUrl}/ioc/#/hunting?search=${quote(buildSearchFilter(observable), '/')}`,
+        url: `${relayContext.platformUrl}/ioc/#/hunting?search=${quote(buildSearchFilter(observable), '/')}`,
         categories: ['Search', 'Qualys'],
       };
     });

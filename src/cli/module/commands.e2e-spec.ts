@@ -10,7 +10,7 @@ import {
   type TrSimulator,
 } from '../../../tools/tr-simulator/tr-simulator.js';
 import { parseModuleArgs } from './args.js';
-import { CommandFailure, runModuleCommand } from './commands.js';
+import { CommandFailureError, runModuleCommand } from './commands.js';
 import { IrohClient } from './iroh-client.js';
 import { Redactor } from './mask.js';
 import { buildModuleType } from './module-type.js';
@@ -86,13 +86,13 @@ describe('runModuleCommand', () => {
     const ids = await seed('module-instance', settings, 2);
     const message = `Relay module "Qualys IOC" matches 2 items in Threat Response (ids ${ids.join(', ')}); remove the duplicates first.`;
     await expect(run(['remove', '--settings', settingsPath])).rejects.toEqual(
-      new CommandFailure(message),
+      new CommandFailureError(message),
     );
     await expect(run(['edit', '--settings', settingsPath])).rejects.toEqual(
-      new CommandFailure(message),
+      new CommandFailureError(message),
     );
     await expect(run(['apply', '--settings', settingsPath])).rejects.toEqual(
-      new CommandFailure(message),
+      new CommandFailureError(message),
     );
     expect(simulator.items('module-instance').map(({ id }) => id)).toEqual(ids);
   });
@@ -142,7 +142,7 @@ describe('runModuleCommand', () => {
   it('deletes the module type named by --id, even when titles are ambiguous', async () => {
     const ids = await seed('module-type', typeDocument, 2);
     await expect(run(['type', 'delete'])).rejects.toEqual(
-      new CommandFailure(
+      new CommandFailureError(
         `Module type "Qualys IOC Relay" matches 2 items in Threat Response (ids ${ids.join(', ')}); remove the duplicates first.`,
       ),
     );

@@ -36,8 +36,8 @@ export interface RunContext {
 }
 
 /** An expected refusal (`… already exists!`): printed as is, exit status 1. */
-export class CommandFailure extends Error {
-  override readonly name = 'CommandFailure';
+export class CommandFailureError extends Error {
+  override readonly name = 'CommandFailureError';
 }
 
 /** Runs a parsed command (not `help`); throws for failures, which the entry point prints. */
@@ -82,7 +82,7 @@ async function runInstanceCommand(command: InstanceCommand, context: RunContext)
     command.action === 'apply' ? (matches.length === 0 ? 'add' : 'edit') : command.action;
 
   if (action === 'add') {
-    if (matches.length > 0) throw new CommandFailure(`${label} already exists!`);
+    if (matches.length > 0) throw new CommandFailureError(`${label} already exists!`);
     await write.create(desired);
     if (!command.dryRun) context.output.out(`${label} has been successfully added!`);
     return;
@@ -112,7 +112,7 @@ async function runTypeCommand(command: TypeCommand, context: RunContext): Promis
 
   if (command.action === 'create') {
     const existing = await typesTitled(session);
-    if (existing.length > 0) throw new CommandFailure(`${label} already exists!`);
+    if (existing.length > 0) throw new CommandFailureError(`${label} already exists!`);
     const created = await write.create(buildModuleType(command.moduleType));
     if (created !== undefined) {
       context.output.out(`${label} has been successfully created! Its id is ${created.id}.`);
@@ -158,14 +158,15 @@ async function findType(
 ): Promise<IrohRecord> {
   if (id === undefined) return single(await typesTitled(session), label);
   const found = await session.get('module-type', id);
-  if (found === undefined) throw new CommandFailure(`Module type with id "${id}" does not exist!`);
+  if (found === undefined)
+    throw new CommandFailureError(`Module type with id "${id}" does not exist!`);
   return found;
 }
 
 function single(matches: IrohRecord[], label: string): IrohRecord {
-  if (matches.length === 0) throw new CommandFailure(`${label} does not exist!`);
+  if (matches.length === 0) throw new CommandFailureError(`${label} does not exist!`);
   if (matches.length > 1) {
-    throw new CommandFailure(
+    throw new CommandFailureError(
       `${label} matches ${matches.length} items in Threat Response (ids ${matches.map((match) => match.id).join(', ')}); remove the duplicates first.`,
     );
   }

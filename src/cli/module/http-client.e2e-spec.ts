@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { MockAgent } from 'undici';
-import { HttpFailure, MAX_ANSWER_BYTES, sendHttp } from './http-client.js';
+import { HttpFailureError, MAX_ANSWER_BYTES, sendHttp } from './http-client.js';
 
 /** A local server whose answer each test sets. */
 let server: Server;
@@ -66,7 +66,7 @@ describe('sendHttp', () => {
     handler = () => undefined;
     await expect(
       sendHttp({ method: 'GET', url: base, headers: {}, timeoutMs: 300 }),
-    ).rejects.toEqual(new HttpFailure('timeout'));
+    ).rejects.toEqual(new HttpFailureError('timeout'));
   });
 
   it('gives up after the timeout when the body stalls', async () => {
@@ -76,7 +76,7 @@ describe('sendHttp', () => {
     };
     await expect(
       sendHttp({ method: 'GET', url: base, headers: {}, timeoutMs: 300 }),
-    ).rejects.toEqual(new HttpFailure('timeout'));
+    ).rejects.toEqual(new HttpFailureError('timeout'));
   });
 
   it('refuses an answer larger than the cap', async () => {
@@ -86,7 +86,7 @@ describe('sendHttp', () => {
     };
     await expect(
       sendHttp({ method: 'GET', url: base, headers: {}, timeoutMs: 5000 }),
-    ).rejects.toEqual(new HttpFailure('too-large'));
+    ).rejects.toEqual(new HttpFailureError('too-large'));
   });
 
   it('reports an unreachable host with its error code', async () => {
@@ -100,7 +100,7 @@ describe('sendHttp', () => {
       headers: {},
       timeoutMs: 5000,
     });
-    await expect(failure).rejects.toEqual(new HttpFailure('unreachable', 'ECONNREFUSED'));
+    await expect(failure).rejects.toEqual(new HttpFailureError('unreachable', 'ECONNREFUSED'));
     await expect(failure).rejects.toHaveProperty('message', 'unreachable (ECONNREFUSED)');
   });
 

@@ -28,8 +28,8 @@ export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 type HttpFailureKind = 'timeout' | 'unreachable' | 'too-large';
 
 /** No usable HTTP answer; `code` is the system error code when there was one (ECONNREFUSED). */
-export class HttpFailure extends Error {
-  override readonly name = 'HttpFailure';
+export class HttpFailureError extends Error {
+  override readonly name = 'HttpFailureError';
   constructor(
     readonly kind: HttpFailureKind,
     readonly code?: string,
@@ -56,10 +56,10 @@ export async function sendHttp(call: HttpCall): Promise<HttpAnswer> {
       .toLowerCase();
     return { status: answer.statusCode, mediaType, text };
   } catch (error) {
-    if (error instanceof HttpFailure) throw error;
-    if (timeout.aborted) throw new HttpFailure('timeout');
+    if (error instanceof HttpFailureError) throw error;
+    if (timeout.aborted) throw new HttpFailureError('timeout');
     const code = (error as { code?: unknown }).code;
-    throw new HttpFailure('unreachable', typeof code === 'string' ? code : undefined);
+    throw new HttpFailureError('unreachable', typeof code === 'string' ? code : undefined);
   }
 }
 
@@ -70,7 +70,7 @@ async function readText(body: Dispatcher.ResponseData['body']): Promise<string> 
     size += chunk.length;
     if (size > MAX_ANSWER_BYTES) {
       body.destroy();
-      throw new HttpFailure('too-large');
+      throw new HttpFailureError('too-large');
     }
     chunks.push(chunk);
   }

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { RELAY_VERSION } from '../../common/version.js';
 import {
-  HttpFailure,
+  HttpFailureError,
   MAX_ANSWER_BYTES,
   sendHttp,
   type HttpAnswer,
@@ -156,7 +156,7 @@ async function call(options: IrohClientOptions, apiCall: ApiCall): Promise<HttpA
       dispatcher: options.dispatcher,
     });
   } catch (error) {
-    if (!(error instanceof HttpFailure)) throw error;
+    if (!(error instanceof HttpFailureError)) throw error;
     throw new TrApiError(transportMessage(error, options, `${method} ${path}`));
   }
   if (answer.status === 403) {
@@ -175,7 +175,11 @@ async function call(options: IrohClientOptions, apiCall: ApiCall): Promise<HttpA
   );
 }
 
-function transportMessage(failure: HttpFailure, options: IrohClientOptions, what: string): string {
+function transportMessage(
+  failure: HttpFailureError,
+  options: IrohClientOptions,
+  what: string,
+): string {
   switch (failure.kind) {
     case 'timeout':
       return `Threat Response did not answer ${what} within ${options.timeoutMs} ms (TR_API_TIMEOUT_MS).`;

@@ -1,3 +1,4 @@
+import { followSignal } from '../../common/abort.js';
 import type {
   CachedSearch,
   GateAnswer,
@@ -48,14 +49,12 @@ class RedisOrMemory {
     viaMemory: (signal: AbortSignal) => Promise<void>,
   ): Promise<void> {
     if (signal?.aborted === true) return;
-    const controller = new AbortController();
-    const abort = (): void => controller.abort();
-    signal?.addEventListener('abort', abort, { once: true });
-    const unsubscribe = this.connection.onStateChange(abort);
+    const linked = followSignal(signal);
+    const unsubscribe = this.connection.onStateChange(() => linked.abort());
     try {
-      await (this.connection.up ? viaRedis : viaMemory)(controller.signal);
+      await (this.connection.up ? viaRedis : viaMemory)(linked.signal);
     } finally {
-      signal?.removeEventListener('abort', abort);
+      linked.release();
       unsubscribe();
     }
   }
@@ -119,17 +118,17 @@ export class FallbackResults implements ResultStore {
     this.via = new RedisOrMemory(connection);
   }
 
-  get(credentialsId: string, searchId: string): Promise<CachedSearch | undefined> {
+  get(credentialsId: string, cacheKey: string): Promise<CachedSearch | undefined> {
     return this.via.run(
-      () => this.redis.get(credentialsId, searchId),
-      () => this.memory.get(credentialsId, searchId),
+      () => this.redis.get(credentialsId, cacheKey),
+      () => this.memory.get(credentialsId, cacheKey),
     );
   }
 
-  set(credentialsId: string, searchId: string, value: CachedSearch, ttlMs: number): Promise<void> {
+  set(credentialsId: string, cacheKey: string, value: CachedSearch, ttlMs: number): Promise<void> {
     return this.via.run(
-      () => this.redis.set(credentialsId, searchId, value, ttlMs),
-      () => this.memory.set(credentialsId, searchId, value, ttlMs),
+      () => this.redis.set(credentialsId, cacheKey, value, ttlMs),
+      () => this.memory.set(credentialsId, cacheKey, value, ttlMs),
     );
   }
 }
@@ -146,30 +145,30 @@ export class FallbackInflight implements InflightStore {
   }
 
   /** While Redis is down every replica owns its searches (coalescing stays within each process). */
-  claim(credentialsId: string, searchKey: string, ttlMs: number): Promise<boolean> {
+  claim(credentialsId: string, coalesceKey: string, ttlMs: number): Promise<boolean> {
     return this.via.run(
-      () => this.redis.claim(credentialsId, searchKey, ttlMs),
-      () => this.memory.claim(credentialsId, searchKey, ttlMs),
+      () => this.redis.claim(credentialsId, coalesceKey, ttlMs),
+      () => this.memory.claim(credentialsId, coalesceKey, ttlMs),
     );
   }
 
-  finish(credentialsId: string, searchKey: string): Promise<void> {
+  finish(credentialsId: string, coalesceKey: string): Promise<void> {
     return this.via.run(
-      () => this.redis.finish(credentialsId, searchKey),
-      () => this.memory.finish(credentialsId, searchKey),
+      () => this.redis.finish(credentialsId, coalesceKey),
+      () => this.memory.finish(credentialsId, coalesceKey),
     );
   }
 
   finished(
     credentialsId: string,
-    searchKey: string,
+    coalesceKey: string,
     maxWaitMs: number,
     signal?: AbortSignal,
   ): Promise<void> {
     return this.via.wait(
       signal,
-      (linked) => this.redis.finished(credentialsId, searchKey, maxWaitMs, linked),
-      (linked) => this.memory.finished(credentialsId, searchKey, maxWaitMs, linked),
+      (linked) => this.redis.finished(credentialsId, coalesceKey, maxWaitMs, linked),
+      (linked) => this.memory.finished(credentialsId, coalesceKey, maxWaitMs, linked),
     );
   }
 }

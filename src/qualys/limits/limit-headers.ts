@@ -20,7 +20,7 @@ export interface LimitHeaders {
 }
 
 /** Longest wait or window the relay believes: Qualys's documented window is one hour. */
-export const MAX_WINDOW_SEC = 3600;
+const MAX_WINDOW_SEC = 3600;
 
 type HeaderBag = Record<string, unknown> | { get(name: string): unknown };
 
@@ -66,6 +66,10 @@ export function readLimitHeaders(headers: HeaderBag, maxConcurrency: number): Li
 
 /** Why Qualys refused a call (429, or 409 on the classic API), spec §9. */
 export type RefusalKind = 'concurrency' | 'rate' | 'other';
+
+/** What a refused call ran into, as the policy acts on it (retry-policy.ts). */
+export type LimitRefusal =
+  { kind: 'concurrency' } | { kind: 'rate'; block: { forMs: number; probe: boolean } };
 
 /** The kind of a refusal (a `rate_limited` answer, `qualys-status.ts`), from its headers. */
 export function refusalKind(limits: LimitHeaders): RefusalKind {

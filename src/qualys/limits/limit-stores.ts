@@ -6,7 +6,7 @@
  * is up and this process's stores while it is not.
  *
  * Identifiers are opaque strings made by `StateKeys`: `subscriptionId` for
- * (API URL, user) — slots and budget — and `credentialsId` plus `searchId`
+ * (API URL, user) — slots and budget — and `credentialsId` plus `cacheKey`
  * for (API URL, user, password) and one search — cache and coalescing.
  */
 
@@ -67,28 +67,28 @@ export interface CachedSearch {
 
 /** Search answers by credentials and search (filter, state, page; not page size). */
 export interface ResultStore {
-  get(credentialsId: string, searchId: string): Promise<CachedSearch | undefined>;
+  get(credentialsId: string, cacheKey: string): Promise<CachedSearch | undefined>;
   /** Keeps `value` for `ttlMs`; failures are swallowed (a cache write never fails a request). */
-  set(credentialsId: string, searchId: string, value: CachedSearch, ttlMs: number): Promise<void>;
+  set(credentialsId: string, cacheKey: string, value: CachedSearch, ttlMs: number): Promise<void>;
 }
 
 /**
  * Coalescing of identical searches across replicas (within one process, the
- * client shares one promise and never asks this store). The owner of a
+ * `SearchSharing` shares one promise and never asks this store). The owner of a
  * search calls Qualys and fills the cache; the others wait for it.
  */
 export interface InflightStore {
   /** True when the caller now owns the search; ownership lapses after `ttlMs`. */
-  claim(credentialsId: string, searchKey: string, ttlMs: number): Promise<boolean>;
+  claim(credentialsId: string, coalesceKey: string, ttlMs: number): Promise<boolean>;
   /** The owner is done (result cached, or failed): frees the claim and wakes waiters. */
-  finish(credentialsId: string, searchKey: string): Promise<void>;
+  finish(credentialsId: string, coalesceKey: string): Promise<void>;
   /**
    * Resolves when the owner of the search finished, after `maxWaitMs`, or
    * when `signal` aborts. Never rejects.
    */
   finished(
     credentialsId: string,
-    searchKey: string,
+    coalesceKey: string,
     maxWaitMs: number,
     signal?: AbortSignal,
   ): Promise<void>;

@@ -1,3 +1,5 @@
+import { onAbort } from '../../common/abort.js';
+
 /** The caller stopped waiting for memory (its signal aborted). */
 export class MemoryWaitAbortedError extends Error {
   override readonly name = 'MemoryWaitAbortedError';
@@ -8,10 +10,9 @@ export class MemoryWaitAbortedError extends Error {
 
 interface Waiter {
   readonly bytes: number;
-  readonly signal?: AbortSignal;
   resolve(): void;
   reject(error: Error): void;
-  onAbort?: () => void;
+  stopListening?: () => void;
 }
 
 /**
@@ -48,11 +49,8 @@ export class MemoryBudget {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { bytes, signal, resolve, reject };
-      if (signal !== undefined) {
-        waiter.onAbort = () => this.abandon(waiter);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+      const waiter: Waiter = { bytes, resolve, reject };
+      waiter.stopListening = onAbort(signal, () => this.abandon(waiter));
       this.waiters.push(waiter);
     });
   }
@@ -68,7 +66,7 @@ export class MemoryBudget {
     while (this.waiters.length > 0 && this.fits(this.waiters[0].bytes)) {
       const waiter = this.waiters.shift() as Waiter;
       this.usedBytes += waiter.bytes;
-      if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.stopListening?.();
       waiter.resolve();
     }
   }

@@ -1,53 +1,43 @@
 import { describe, expect, it } from '@jest/globals';
+import { leaseOf, shapeOf } from '../../../test/support/gate-answers.js';
 import { abortListeners, trackTimers, settlesWithin, sleep } from '../../../test/support/timing.js';
-import type { GateAnswer, SlotLease } from './limit-stores.js';
 import { MemoryGate } from './memory-gate.js';
 
 const SUB = 'subscription-1';
 const LEASE_MS = 10_000;
-
-function leaseOf(answer: GateAnswer): SlotLease {
-  if (answer.kind !== 'granted') throw new Error(`expected a grant, got ${JSON.stringify(answer)}`);
-  return answer.lease;
-}
-
-/** The answer without the lease object, for whole-value comparisons. */
-function shape(answer: GateAnswer): unknown {
-  return answer.kind === 'granted' ? { kind: 'granted', probe: answer.probe } : answer;
-}
 
 describe('MemoryGate (spec §9 slots and budget in one process)', () => {
   it('grants `limit` slots, then answers full until one is released', async () => {
     const gate = new MemoryGate();
     const first = leaseOf(await gate.enter(SUB, 2, LEASE_MS));
     leaseOf(await gate.enter(SUB, 2, LEASE_MS));
-    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(shapeOf(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'full' });
     // Another subscription never waits for this one.
-    expect(shape(await gate.enter('subscription-2', 2, LEASE_MS))).toEqual({
+    expect(shapeOf(await gate.enter('subscription-2', 2, LEASE_MS))).toEqual({
       kind: 'granted',
       probe: false,
     });
 
     await first.release();
     await first.release(); // idempotent: frees one slot, not two
-    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
-    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(shapeOf(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'full' });
   });
 
   it('applies the limit passed on each call (Qualys headers move it up or down)', async () => {
     const gate = new MemoryGate();
     leaseOf(await gate.enter(SUB, 2, LEASE_MS));
     leaseOf(await gate.enter(SUB, 2, LEASE_MS));
-    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
-    expect(shape(await gate.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(shapeOf(await gate.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('frees the slot of an expired lease', async () => {
     const gate = new MemoryGate();
     leaseOf(await gate.enter(SUB, 1, 400));
-    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(shapeOf(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
     await sleep(450);
-    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('blocks for the given time, then lets calls flow without a probe', async () => {
@@ -59,8 +49,8 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
     expect(retryInMs).toBeGreaterThan(300);
     expect(retryInMs).toBeLessThanOrEqual(500);
     await sleep(550);
-    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
-    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('after a guessed block grants exactly one probe and makes the others wait for its slot until clear', async () => {
@@ -68,39 +58,39 @@ describe('MemoryGate (spec §9 slots and budget in one process)', () => {
     await gate.block(SUB, 300, true, 5000);
     expect((await gate.enter(SUB, 2, LEASE_MS)).kind).toBe('blocked');
     await sleep(350);
-    expect(shape(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    expect(shapeOf(await gate.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     expect(await gate.enter(SUB, 2, LEASE_MS)).toEqual({ kind: 'full' });
 
     await gate.clear(SUB); // the probe's answer said calls remain
-    expect(shape(await gate.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await gate.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('lets another call probe when the probe never reports back within probeLeaseMs', async () => {
     const gate = new MemoryGate();
     await gate.block(SUB, 0, true, 400);
-    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    expect(shapeOf(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     expect(await gate.enter(SUB, 5, LEASE_MS)).toEqual({ kind: 'full' });
     await sleep(450);
-    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    expect(shapeOf(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
   });
 
   it('starts over after a new block from the probe (spent again)', async () => {
     const gate = new MemoryGate();
     await gate.block(SUB, 0, true, 5000);
-    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    expect(shapeOf(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     await gate.block(SUB, 300, true, 5000);
     expect((await gate.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
     await sleep(350);
-    expect(shape(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    expect(shapeOf(await gate.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
   });
 
   it('does not spend the probe on a call that found the slots full', async () => {
     const gate = new MemoryGate();
     const holder = leaseOf(await gate.enter(SUB, 1, LEASE_MS));
     await gate.block(SUB, 0, true, 5000);
-    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(shapeOf(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
     await holder.release();
-    expect(shape(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+    expect(shapeOf(await gate.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
   });
 
   describe('released()', () => {

@@ -59,13 +59,13 @@ export class MemoryResults implements ResultStore {
     }
   }
 
-  get(credentialsId: string, searchId: string): Promise<CachedSearch | undefined> {
-    return Promise.resolve(this.cache.get(entryKey(credentialsId, searchId)));
+  get(credentialsId: string, cacheKey: string): Promise<CachedSearch | undefined> {
+    return Promise.resolve(this.cache.get(entryKey(credentialsId, cacheKey)));
   }
 
   /** An answer larger than the whole cache is not kept (`lru-cache` refuses it). */
-  set(credentialsId: string, searchId: string, value: CachedSearch, ttlMs: number): Promise<void> {
-    if (ttlMs > 0) this.cache.set(entryKey(credentialsId, searchId), value, { ttl: ttlMs });
+  set(credentialsId: string, cacheKey: string, value: CachedSearch, ttlMs: number): Promise<void> {
+    if (ttlMs > 0) this.cache.set(entryKey(credentialsId, cacheKey), value, { ttl: ttlMs });
     return Promise.resolve();
   }
 
@@ -76,6 +76,6 @@ export class MemoryResults implements ResultStore {
 }
 
 /** Both ids are base64url HMACs: a space never occurs in them. */
-function entryKey(credentialsId: string, searchId: string): string {
-  return `${credentialsId} ${searchId}`;
+function entryKey(credentialsId: string, cacheKey: string): string {
+  return `${credentialsId} ${cacheKey}`;
 }

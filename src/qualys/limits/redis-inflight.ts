@@ -46,8 +46,8 @@ export class RedisInflight implements InflightStore {
     this.wakeups = new RedisWakeups(connection.subscriber);
   }
 
-  async claim(credentialsId: string, searchKey: string, ttlMs: number): Promise<boolean> {
-    const key = this.keys.inflightKey(credentialsId, searchKey);
+  async claim(credentialsId: string, coalesceKey: string, ttlMs: number): Promise<boolean> {
+    const key = this.keys.inflightKey(credentialsId, coalesceKey);
     const token = randomUUID();
     const ttl = Math.max(1, Math.ceil(ttlMs));
     const claimed = (await this.connection.client.set(key, token, 'PX', ttl, 'NX')) === 'OK';
@@ -56,9 +56,9 @@ export class RedisInflight implements InflightStore {
     return claimed;
   }
 
-  async finish(credentialsId: string, searchKey: string): Promise<void> {
-    const key = this.keys.inflightKey(credentialsId, searchKey);
-    const channel = this.keys.finishedChannel(credentialsId, searchKey);
+  async finish(credentialsId: string, coalesceKey: string): Promise<void> {
+    const key = this.keys.inflightKey(credentialsId, coalesceKey);
+    const channel = this.keys.finishedChannel(credentialsId, coalesceKey);
     const token = this.owned.get(key)?.token ?? '';
     this.owned.delete(key);
     try {
@@ -75,16 +75,16 @@ export class RedisInflight implements InflightStore {
    */
   finished(
     credentialsId: string,
-    searchKey: string,
+    coalesceKey: string,
     maxWaitMs: number,
     signal?: AbortSignal,
   ): Promise<void> {
-    const channel = this.keys.finishedChannel(credentialsId, searchKey);
+    const channel = this.keys.finishedChannel(credentialsId, coalesceKey);
     const waiting = this.wakeups.wait(channel, maxWaitMs, signal);
     void this.wakeups.subscribed(channel).then(async (subscribed) => {
       if (!subscribed) return;
       const exists = await this.connection.client
-        .exists(this.keys.inflightKey(credentialsId, searchKey))
+        .exists(this.keys.inflightKey(credentialsId, coalesceKey))
         .catch(() => undefined);
       if (exists === 0) this.wakeups.wake(channel);
     });

@@ -19,8 +19,8 @@ export class RedisResults implements ResultStore {
     private readonly cipher: ResultCipher,
   ) {}
 
-  async get(credentialsId: string, searchId: string): Promise<CachedSearch | undefined> {
-    const key = this.keys.resultKey(credentialsId, searchId);
+  async get(credentialsId: string, cacheKey: string): Promise<CachedSearch | undefined> {
+    const key = this.keys.resultKey(credentialsId, cacheKey);
     const sealed = await this.connection.client.getBuffer(key);
     if (sealed === null) return undefined;
     const opened = this.cipher.open(credentialsId, key, sealed);
@@ -29,13 +29,13 @@ export class RedisResults implements ResultStore {
 
   async set(
     credentialsId: string,
-    searchId: string,
+    cacheKey: string,
     value: CachedSearch,
     ttlMs: number,
   ): Promise<void> {
     if (ttlMs <= 0) return;
     const ttl = Math.ceil(ttlMs);
-    const key = this.keys.resultKey(credentialsId, searchId);
+    const key = this.keys.resultKey(credentialsId, cacheKey);
     const plaintext = Buffer.from(
       JSON.stringify({
         pageSize: value.pageSize,

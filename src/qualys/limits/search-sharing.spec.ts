@@ -6,13 +6,13 @@ import {
   SharedSearchLeftError,
   type CacheLookup,
   type SearchAnswer,
-  type SearchIdentity,
+  type SharingKeys,
 } from './search-sharing.js';
 
-const identity = (searchKey = 'k10'): SearchIdentity => ({
+const keys = (coalesceKey = 'k10'): SharingKeys => ({
   credentialsId: 'alice',
-  searchId: 'md5-active',
-  searchKey,
+  cacheKey: 'md5-active',
+  coalesceKey,
 });
 
 const FETCHED_AT = 1_715_677_964_000;
@@ -79,8 +79,8 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
   it('makes one call for identical searches in flight and caches the answer', async () => {
     const { shared, lookups } = sharing();
     const call = manualFetch();
-    const first = shared.share(identity(), undefined, call.fetch, 5000);
-    const second = shared.share(identity(), undefined, call.fetch, 5000);
+    const first = shared.share(keys(), undefined, call.fetch, 5000);
+    const second = shared.share(keys(), undefined, call.fetch, 5000);
     call.resolve(answer(10, [{ id: 'e1' }, { id: 'e2' }]));
     expect(await Promise.all([first, second])).toEqual([
       answer(10, [{ id: 'e1' }, { id: 'e2' }]),
@@ -88,7 +88,7 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
     ]);
     expect(call.calls).toBe(1);
     // The bytes of the answer's text, for the relay's memory budget (spec §15).
-    expect(await shared.cached(identity(), 10)).toEqual({
+    expect(await shared.cached(keys(), 10)).toEqual({
       events: [{ id: 'e1' }, { id: 'e2' }],
       bytes: '[{"id":"e1"},{"id":"e2"}]'.length,
       fetchedAt: FETCHED_AT,
@@ -99,27 +99,27 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
   it('serves a smaller page from a larger one, and a larger page only from a complete answer', async () => {
     const { shared } = sharing();
     await shared.share(
-      identity(),
+      keys(),
       undefined,
       () => Promise.resolve(answer(2, [{ id: 'a' }, { id: 'b' }], 1_000)),
       5000,
     );
     // The cached answer keeps the time Qualys sent it (spec §13), whichever page is served;
     // one of two events is about half the text.
-    expect(await shared.cached(identity(), 1)).toEqual({
+    expect(await shared.cached(keys(), 1)).toEqual({
       events: [{ id: 'a' }],
       bytes: Math.ceil('[{"id":"a"},{"id":"b"}]'.length / 2),
       fetchedAt: 1_000,
     });
-    expect(await shared.cached(identity(), 5)).toBeUndefined(); // a full page of 2: there may be more
+    expect(await shared.cached(keys(), 5)).toBeUndefined(); // a full page of 2: there may be more
     await shared.share(
-      identity('k5'),
+      keys('k5'),
       undefined,
       () => Promise.resolve(answer(5, [{ id: 'a' }], 2_000)),
       5000,
     );
     // 1 of 5: that is all there is
-    expect(await shared.cached(identity(), 100)).toEqual({
+    expect(await shared.cached(keys(), 100)).toEqual({
       events: [{ id: 'a' }],
       bytes: '[{"id":"a"}]'.length,
       fetchedAt: 2_000,
@@ -129,12 +129,12 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
   it('never caches a failure', async () => {
     const { shared } = sharing();
     const failing = manualFetch();
-    const first = shared.share(identity(), undefined, failing.fetch, 5000);
+    const first = shared.share(keys(), undefined, failing.fetch, 5000);
     failing.reject(new Error('Qualys said no'));
     await expect(first).rejects.toThrow('Qualys said no');
-    expect(await shared.cached(identity(), 10)).toBeUndefined();
+    expect(await shared.cached(keys(), 10)).toBeUndefined();
     const retried = manualFetch();
-    const second = shared.share(identity(), undefined, retried.fetch, 5000);
+    const second = shared.share(keys(), undefined, retried.fetch, 5000);
     retried.resolve(answer(10, []));
     expect(await second).toEqual(answer(10, []));
     expect(retried.calls).toBe(1);
@@ -145,8 +145,8 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
     const call = manualFetch();
     const leaving = new AbortController();
     const staying = new AbortController();
-    const left = shared.share(identity(), leaving.signal, call.fetch, 5000);
-    const stays = shared.share(identity(), staying.signal, call.fetch, 5000);
+    const left = shared.share(keys(), leaving.signal, call.fetch, 5000);
+    const stays = shared.share(keys(), staying.signal, call.fetch, 5000);
     leaving.abort();
     await expect(left).rejects.toBeInstanceOf(SharedSearchLeftError);
     expect(call.aborted).toBe(false);
@@ -159,13 +159,13 @@ describe('SearchSharing (spec §9 coalescing and result cache)', () => {
     const { shared, lookups } = sharing(0);
     const call = manualFetch();
     const both = Promise.all([
-      shared.share(identity(), undefined, call.fetch, 5000),
-      shared.share(identity(), undefined, call.fetch, 5000),
+      shared.share(keys(), undefined, call.fetch, 5000),
+      shared.share(keys(), undefined, call.fetch, 5000),
     ]);
     call.resolve(answer(10, [{ id: 'x' }]));
     await both;
     expect(call.calls).toBe(1);
-    expect(await shared.cached(identity(), 10)).toBeUndefined();
+    expect(await shared.cached(keys(), 10)).toBeUndefined();
     expect(lookups).toEqual(['miss', 'coalesced']);
   });
 });

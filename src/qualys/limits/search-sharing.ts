@@ -1,13 +1,14 @@
+import { untilAborted } from '../../common/abort.js';
 import { parseJsonArray } from '../../common/json-array.js';
 import type { CachedSearch, InflightStore, ResultStore } from './limit-stores.js';
 
 /** Where one search's answer may be shared: its credentials and the search itself (keyed HMACs). */
-export interface SearchIdentity {
+export interface SharingKeys {
   credentialsId: string;
   /** Filter, state and page: the cache key (spec §9: any page size that covers the request). */
-  searchId: string;
+  cacheKey: string;
   /** Filter, state, page size and page: the coalescing key. */
-  searchKey: string;
+  coalesceKey: string;
 }
 
 /** A search answer as Qualys sent it: the page size asked for, the JSON array text and when. */
@@ -16,8 +17,8 @@ export interface SearchAnswer {
   eventsJson: string;
   /** Epoch ms when Qualys answered (spec §13: a verdict's valid_time starts then). */
   fetchedAt: number;
-  /** The array already parsed, when the answer did not come from a store. */
-  events?: unknown[];
+  /** The array, parsed once: from Qualys's answer by the client, from a stored one here. */
+  events: unknown[];
 }
 
 /**
@@ -81,9 +82,9 @@ export class SearchSharing {
    * size, or complete (fewer events than its page size). First n events,
    * and about how many bytes of the answer's text they are.
    */
-  async cached(identity: SearchIdentity, pageSize: number): Promise<CachedEvents | undefined> {
+  async cached(keys: SharingKeys, pageSize: number): Promise<CachedEvents | undefined> {
     if (!this.cacheEnabled) return undefined;
-    const entry = await this.results.get(identity.credentialsId, identity.searchId);
+    const entry = await this.results.get(keys.credentialsId, keys.cacheKey);
     const events = entry === undefined ? undefined : parseStored(entry);
     if (entry === undefined || events === undefined) return undefined;
     if (entry.pageSize < pageSize && events.length >= entry.pageSize) return undefined;
@@ -105,19 +106,19 @@ export class SearchSharing {
    * at once with `SharedSearchLeftError`.
    */
   share(
-    identity: SearchIdentity,
+    keys: SharingKeys,
     signal: AbortSignal | undefined,
     fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
-    budgetMs: number,
+    remainingMs: number,
   ): Promise<SearchAnswer> {
-    const key = `${identity.credentialsId}:${identity.searchKey}`;
+    const key = `${keys.credentialsId}:${keys.coalesceKey}`;
     let shared = this.inflight.get(key);
     if (shared === undefined) {
       this.onLookup?.('miss');
       const controller = new AbortController();
       const progress: SearchProgress = { waitingForLimits: false };
       const created: Shared = {
-        promise: this.fetchOnce(identity, controller.signal, progress, fetch, budgetMs).finally(
+        promise: this.fetchOnce(keys, controller.signal, progress, fetch, remainingMs).finally(
           () => {
             created.settled = true;
             this.inflight.delete(key);
@@ -138,22 +139,23 @@ export class SearchSharing {
 
   /** Across replicas: the owner of the search calls Qualys; the others wait for its cached answer. */
   private async fetchOnce(
-    identity: SearchIdentity,
+    keys: SharingKeys,
     signal: AbortSignal,
     progress: SearchProgress,
     fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
-    budgetMs: number,
+    remainingMs: number,
   ): Promise<SearchAnswer> {
-    const { credentialsId, searchKey } = identity;
+    const { credentialsId, coalesceKey } = keys;
     const owner =
-      !this.cacheEnabled || (await this.replicas.claim(credentialsId, searchKey, budgetMs));
+      !this.cacheEnabled || (await this.replicas.claim(credentialsId, coalesceKey, remainingMs));
     if (!owner) {
       // Another replica's call may itself be waiting for a slot or the budget.
       progress.waitingForLimits = true;
-      await this.replicas.finished(credentialsId, searchKey, budgetMs, signal);
+      await this.replicas.finished(credentialsId, coalesceKey, remainingMs, signal);
       progress.waitingForLimits = false;
-      const entry = await this.results.get(credentialsId, identity.searchId);
-      if (entry !== undefined && parseStored(entry) !== undefined) return entry;
+      const entry = await this.results.get(credentialsId, keys.cacheKey);
+      const events = entry === undefined ? undefined : parseStored(entry);
+      if (entry !== undefined && events !== undefined) return { ...entry, events };
       // The owner failed or vanished (errors are never cached): search ourselves.
     }
     try {
@@ -162,14 +164,14 @@ export class SearchSharing {
         const { pageSize, eventsJson, fetchedAt } = answer;
         await this.results.set(
           credentialsId,
-          identity.searchId,
+          keys.cacheKey,
           { pageSize, eventsJson, fetchedAt },
           this.ttlMs,
         );
       }
       return answer;
     } finally {
-      if (owner && this.cacheEnabled) await this.replicas.finish(credentialsId, searchKey);
+      if (owner && this.cacheEnabled) await this.replicas.finish(credentialsId, coalesceKey);
     }
   }
 
@@ -180,28 +182,14 @@ export class SearchSharing {
       if (--shared.joiners === 0 && !shared.settled) shared.controller.abort();
     };
     if (signal === undefined) return shared.promise.finally(leave);
-    if (signal.aborted) {
+    let left = false;
+    // The error says whether the shared call was waiting for limits when the caller left.
+    return untilAborted(shared.promise, signal, () => {
+      left = true;
       leave();
-      return Promise.reject(new SharedSearchLeftError(shared.progress.waitingForLimits));
-    }
-    return new Promise<SearchAnswer>((resolve, reject) => {
-      const onAbort = (): void => {
-        leave();
-        reject(new SharedSearchLeftError(shared.progress.waitingForLimits));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      shared.promise.then(
-        (answer) => {
-          signal.removeEventListener('abort', onAbort);
-          leave();
-          resolve(answer);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          leave();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
+      return new SharedSearchLeftError(shared.progress.waitingForLimits);
+    }).finally(() => {
+      if (!left) leave();
     });
   }
 }

@@ -55,20 +55,20 @@ describe('StateKeys', () => {
     expect(keys.credentialsId(API, USER, 'pw')).not.toBe(keys.credentialsId(API, USER, 'pw2'));
     expect(keys.credentialsId(API, USER, 'pw')).not.toBe(keys.subscriptionId(API, USER));
     // The cache key ignores the page size; the coalescing key does not.
-    expect(keys.searchId('file.hash.sha256:"x"', true, 1)).toBe(
-      keys.searchId('file.hash.sha256:"x"', true, 1),
+    expect(keys.cacheKey('file.hash.sha256:"x"', true, 1)).toBe(
+      keys.cacheKey('file.hash.sha256:"x"', true, 1),
     );
-    expect(keys.searchKey('f', true, 100, 1)).not.toBe(keys.searchKey('f', true, 200, 1));
-    expect(keys.searchId('f', true, 1)).not.toBe(keys.searchId('f', false, 1));
-    expect(keys.searchId('f', true, 1)).not.toBe(keys.searchId('f', true, 2));
-    expect(keys.searchId(undefined, true, 1)).not.toBe(keys.searchId('', true, 1));
+    expect(keys.coalesceKey('f', true, 100, 1)).not.toBe(keys.coalesceKey('f', true, 200, 1));
+    expect(keys.cacheKey('f', true, 1)).not.toBe(keys.cacheKey('f', false, 1));
+    expect(keys.cacheKey('f', true, 1)).not.toBe(keys.cacheKey('f', true, 2));
+    expect(keys.cacheKey(undefined, true, 1)).not.toBe(keys.cacheKey('', true, 1));
   });
 
   it('builds Redis keys with one hash tag per subscription and per credential set', () => {
     const sub = keys.subscriptionId(API, USER);
     const cred = keys.credentialsId(API, USER, 'pw');
-    const search = keys.searchId('f', true, 1);
-    const call = keys.searchKey('f', true, 100, 1);
+    const search = keys.cacheKey('f', true, 1);
+    const call = keys.coalesceKey('f', true, 100, 1);
     expect([
       keys.slotsKey(sub),
       keys.budgetKey(sub),
@@ -102,9 +102,9 @@ describe('StateKeys', () => {
       keys.probeKey(sub),
       keys.releasesKey(sub),
       keys.releasedChannel(sub),
-      keys.resultKey(cred, keys.searchId('ip:"10.1.2.3"', true, 1)),
-      keys.inflightKey(cred, keys.searchKey('ip:"10.1.2.3"', true, 100, 1)),
-      keys.finishedChannel(cred, keys.searchKey('ip:"10.1.2.3"', true, 100, 1)),
+      keys.resultKey(cred, keys.cacheKey('ip:"10.1.2.3"', true, 1)),
+      keys.inflightKey(cred, keys.coalesceKey('ip:"10.1.2.3"', true, 100, 1)),
+      keys.finishedChannel(cred, keys.coalesceKey('ip:"10.1.2.3"', true, 100, 1)),
     ].join('\n');
     for (const secret of [USER, 'qualys', 'gateway', 'hunter2', '10.1.2.3']) {
       expect(all).not.toContain(secret);
@@ -113,9 +113,9 @@ describe('StateKeys', () => {
 
   it('in one process, names searches with plain unambiguous JSON instead of HMACs', () => {
     const local = new StateKeys(undefined, undefined, true);
-    expect(local.searchId('file.name: "a"', true, 0)).toBe('["file.name: \\"a\\"",true,0]');
-    expect(local.searchId(undefined, false, 0)).toBe('[null,false,0]');
-    expect(local.searchKey('x', false, 100, 0)).toBe('["x",false,100,0]');
-    expect(local.searchKey('a,b', true, 1, 0)).not.toBe(local.searchKey('a', true, 1, 0));
+    expect(local.cacheKey('file.name: "a"', true, 0)).toBe('["file.name: \\"a\\"",true,0]');
+    expect(local.cacheKey(undefined, false, 0)).toBe('[null,false,0]');
+    expect(local.coalesceKey('x', false, 100, 0)).toBe('["x",false,100,0]');
+    expect(local.coalesceKey('a,b', true, 1, 0)).not.toBe(local.coalesceKey('a', true, 1, 0));
   });
 });

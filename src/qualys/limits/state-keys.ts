@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { credentialsParts, identityBytes, subscriptionParts } from '../credential-identity.js';
 
 /**
  * Names of the state behind spec §9. Every identifier is a keyed HMAC of
@@ -24,14 +25,14 @@ export class StateKeys {
    * @param prefix `REDIS_KEY_PREFIX`, the start of every Redis key and channel.
    */
   /**
-   * @param plainSearchIds In one process only (no Redis), search ids never
+   * @param plainSearchKeys In one process only (no Redis), search ids never
    *   leave the process and need no HMAC: an unambiguous JSON array is as
    *   good and costs no hashing on every search (bench/: ~2% of the CPU).
    */
   constructor(
     secret: string | Buffer = randomBytes(32),
     readonly prefix = 'qualys-relay:',
-    private readonly plainSearchIds = false,
+    private readonly plainSearchKeys = false,
   ) {
     this.hmacKey = Buffer.from(
       hkdfSync('sha256', secret, Buffer.alloc(0), StateKeys.HMAC_INFO, 32),
@@ -40,26 +41,26 @@ export class StateKeys {
 
   /** (normalised API URL, user): what Qualys limits — slots and budget. */
   subscriptionId(apiUrl: string, user: string): string {
-    return this.mac(['subscription', normaliseApiUrl(apiUrl), user]);
+    return this.mac(subscriptionParts(apiUrl, user));
   }
 
   /** (normalised API URL, user, password): what may see data — cache and coalescing. */
   credentialsId(apiUrl: string, user: string, password: string): string {
-    return this.mac(['credentials', normaliseApiUrl(apiUrl), user, password]);
+    return this.mac(credentialsParts(apiUrl, user, password));
   }
 
   /**
    * The cache key of a search: filter, state and page but not the page
    * size, since an answer fetched with a larger page serves a smaller one.
    */
-  searchId(filter: string | undefined, active: boolean, page: number): string {
-    if (this.plainSearchIds) return JSON.stringify([filter ?? null, active, page]);
+  cacheKey(filter: string | undefined, active: boolean, page: number): string {
+    if (this.plainSearchKeys) return JSON.stringify([filter ?? null, active, page]);
     return this.mac(['search', filter, active ? 'active' : 'all', String(page)]);
   }
 
   /** The coalescing key of a search: identical searches only, page size included. */
-  searchKey(filter: string | undefined, active: boolean, pageSize: number, page: number): string {
-    if (this.plainSearchIds) return JSON.stringify([filter ?? null, active, pageSize, page]);
+  coalesceKey(filter: string | undefined, active: boolean, pageSize: number, page: number): string {
+    if (this.plainSearchKeys) return JSON.stringify([filter ?? null, active, pageSize, page]);
     return this.mac([
       'search-call',
       filter,
@@ -95,18 +96,18 @@ export class StateKeys {
   }
 
   /** A cached search answer. */
-  resultKey(credentialsId: string, searchId: string): string {
-    return `${this.credentialsTag(credentialsId)}:r:${searchId}`;
+  resultKey(credentialsId: string, cacheKey: string): string {
+    return `${this.credentialsTag(credentialsId)}:r:${cacheKey}`;
   }
 
   /** The owner claim of a search in flight. */
-  inflightKey(credentialsId: string, searchKey: string): string {
-    return `${this.credentialsTag(credentialsId)}:f:${searchKey}`;
+  inflightKey(credentialsId: string, coalesceKey: string): string {
+    return `${this.credentialsTag(credentialsId)}:f:${coalesceKey}`;
   }
 
   /** Channel on which the owner of a search announces it is done. */
-  finishedChannel(credentialsId: string, searchKey: string): string {
-    return `${this.credentialsTag(credentialsId)}:d:${searchKey}`;
+  finishedChannel(credentialsId: string, coalesceKey: string): string {
+    return `${this.credentialsTag(credentialsId)}:d:${coalesceKey}`;
   }
 
   private subscriptionTag(subscriptionId: string): string {
@@ -118,36 +119,7 @@ export class StateKeys {
   }
 
   /** HMAC-SHA256 (base64url) of the parts, each prefixed with its length so no two part lists collide. */
-  private mac(parts: Array<string | undefined>): string {
-    const hmac = createHmac('sha256', this.hmacKey);
-    for (const part of parts) hmac.update(lengthPrefixed(part));
-    return hmac.digest('base64url');
-  }
-}
-
-/** A 4-byte big-endian length, then the UTF-8 bytes; `undefined` is the length 0xFFFFFFFF alone, unlike ''. */
-function lengthPrefixed(part: string | undefined): Buffer {
-  const header = Buffer.alloc(4);
-  if (part === undefined) {
-    header.writeUInt32BE(0xffffffff);
-    return header;
-  }
-  const bytes = Buffer.from(part, 'utf8');
-  header.writeUInt32BE(bytes.length);
-  return Buffer.concat([header, bytes]);
-}
-
-/**
- * Spec §9 keys subscriptions by the normalised API URL: scheme and host in
- * lower case, default port dropped, no trailing slash. The relay context
- * already normalises it; doing it again here is idempotent and keeps one
- * subscription one id whatever the caller passes.
- */
-function normaliseApiUrl(apiUrl: string): string {
-  try {
-    const url = new URL(apiUrl);
-    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-  } catch {
-    return apiUrl;
+  private mac(parts: ReadonlyArray<string | undefined>): string {
+    return createHmac('sha256', this.hmacKey).update(identityBytes(parts)).digest('base64url');
   }
 }

@@ -14,8 +14,8 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 function recorder(scheduler: SubscriptionScheduler) {
   const order: string[] = [];
   const grants = new Map<string, SlotGrant>();
-  const take = (subscription: string, turn: object, name: string, signal?: AbortSignal) => {
-    const granted = scheduler.acquire(subscription, turn, signal).then((grant) => {
+  const take = (subscription: string, request: object, name: string, signal?: AbortSignal) => {
+    const granted = scheduler.acquire(subscription, request, signal).then((grant) => {
       order.push(name);
       grants.set(name, grant);
       return grant;
@@ -112,7 +112,8 @@ describe('SubscriptionScheduler (spec §9)', () => {
     scheduler.learnLimit('sub', 4);
     await tick();
     expect(order).toEqual(['1', '2', '3', '4']);
-    expect(scheduler.limitOf('sub')).toBe(4);
+    await tick();
+    expect(order).toEqual(['1', '2', '3', '4']); // 5 and 6 wait: the limit is 4 now
     scheduler.learnLimit('sub', 1);
     await release('1');
     await release('2');
@@ -189,6 +190,42 @@ describe('SubscriptionScheduler (spec §9)', () => {
     held = 0;
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(order).toEqual(['mine']);
+  });
+
+  it('keeps the queue-depth metric right through abandonment, a spent budget and close', async () => {
+    let depth = 0;
+    const gate = new MemoryGate();
+    scheduler = new SubscriptionScheduler(gate, {
+      globalCap: 64,
+      defaultLimit: 1,
+      leaseMs: 10_000,
+      observer: { queueDepth: (delta) => (depth += delta) },
+    });
+    const holding = await scheduler.acquire('spent', {});
+    const controller = new AbortController();
+    const queued = [
+      scheduler.acquire('spent', {}, controller.signal),
+      scheduler.acquire('spent', {}),
+      scheduler.acquire('spent', {}),
+    ];
+    for (const waiting of queued) waiting.catch(() => undefined);
+    expect(depth).toBe(3);
+    controller.abort();
+    expect(depth).toBe(2);
+    await gate.block('spent', 30_000, false, 1000);
+    holding.release();
+    await Promise.allSettled(queued);
+    expect(depth).toBe(0);
+
+    await scheduler.acquire('open', {});
+    const left = [scheduler.acquire('open', {}), scheduler.acquire('open', {})];
+    expect(depth).toBe(2);
+    scheduler.close();
+    expect(await Promise.allSettled(left)).toEqual([
+      { status: 'rejected', reason: new SlotWaitAbortedError() },
+      { status: 'rejected', reason: new SlotWaitAbortedError() },
+    ]);
+    expect(depth).toBe(0);
   });
 
   it('refuses to queue once closed, so nothing waits forever', async () => {

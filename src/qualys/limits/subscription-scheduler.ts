@@ -1,4 +1,6 @@
+import { onAbort } from '../../common/abort.js';
 import type { SlotLease, SubscriptionGate } from './limit-stores.js';
+import { RequestRotation } from './request-rotation.js';
 import { TurnRotation } from './turn-rotation.js';
 
 /** A held slot of a subscription: the right to send one call to Qualys. */
@@ -8,13 +10,6 @@ export interface SlotGrant {
   /** Frees the slot for the next call (idempotent). */
   release(): void;
 }
-
-/**
- * The relay request a call belongs to. Requests of one subscription take
- * turns (round-robin), so a 200-observable request cannot starve a
- * 1-observable one (spec §9). Any object works; identity is what counts.
- */
-export type RequestTurn = object;
 
 /** The subscription's rate budget is spent: no call before `retryInMs` has passed. */
 export class BudgetSpentError extends Error {
@@ -51,7 +46,7 @@ export interface SchedulerOptions {
 }
 
 /** Spec §9: learned limits expire after an idle hour. */
-export const LEARNED_LIMIT_IDLE_MS = 60 * 60 * 1000;
+const LEARNED_LIMIT_IDLE_MS = 60 * 60 * 1000;
 /** While another replica holds the slots, look again at least this often (a missed wake-up costs no more). */
 const RELEASE_POLL_MS = 250;
 /** Back-off after a concurrency refusal (someone else holds the subscription's slots), doubling to a second. */
@@ -60,37 +55,33 @@ const MAX_REFUSAL_PAUSE_MS = 1000;
 /** Subscriptions kept before idle ones are swept. */
 const SWEEP_ABOVE = 256;
 
+/**
+ * Where a call waiting for a slot is: in its subscription's queue, being
+ * let in by the gate, or out for good (granted, refused or abandoned — an
+ * abandoned call may still be at the gate, whose slot it then gives back).
+ */
+type TicketState = 'queued' | 'entering' | 'settled';
+
 interface Ticket {
-  readonly turn: RequestTurn;
-  readonly signal?: AbortSignal;
+  /** The relay request the call belongs to (its identity is what counts). */
+  readonly request: object;
+  state: TicketState;
   resolve(grant: SlotGrant): void;
   reject(error: Error): void;
-  /** Set once the ticket left the queue for good (granted, refused or abandoned). */
-  settled: boolean;
-  /** The gate is being asked for this ticket. */
-  entering: boolean;
-  onAbort?: () => void;
+  stopListening(): void;
 }
 
-interface RequestQueue {
-  readonly turn: RequestTurn;
-  readonly tickets: Ticket[];
-}
-
-/** One subscription's queue: requests in rotation, each with its own calls in order. */
+/** One subscription: its learned limit, what runs, and its waiting calls in request rotation. */
 class Subscription {
   limit: number;
   /** Slots held or being asked for by this process. */
   running = 0;
-  pending = 0;
   lastUsed: number;
   pausedUntil = 0;
   consecutiveRefusals = 0;
   waitingForRelease = false;
   timer: NodeJS.Timeout | undefined;
-  private readonly queues: RequestQueue[] = [];
-  private readonly byTurn = new Map<RequestTurn, RequestQueue>();
-  private cursor = 0;
+  readonly queue = new RequestRotation<Ticket>();
 
   constructor(
     readonly id: string,
@@ -101,63 +92,13 @@ class Subscription {
     this.lastUsed = now;
   }
 
-  push(ticket: Ticket, front: boolean): void {
-    let queue = this.byTurn.get(ticket.turn);
-    if (queue === undefined) {
-      queue = { turn: ticket.turn, tickets: [] };
-      this.byTurn.set(ticket.turn, queue);
-      // A request back at the head (a refused call) takes the next turn; a new one waits for its turn.
-      if (front) this.queues.splice(this.cursor, 0, queue);
-      else this.queues.push(queue);
-    }
-    if (front) queue.tickets.unshift(ticket);
-    else queue.tickets.push(ticket);
-    this.pending++;
-  }
-
-  /**
-   * The next call, taking requests in turn. A request whose queue ran empty
-   * keeps its place until the rotation passes it, so a call it adds right
-   * after being served waits for the other requests' turns.
-   */
-  take(): Ticket | undefined {
-    while (this.queues.length > 0) {
-      if (this.cursor >= this.queues.length) this.cursor = 0;
-      const queue = this.queues[this.cursor];
-      const ticket = queue.tickets.shift();
-      if (ticket === undefined) {
-        this.queues.splice(this.cursor, 1);
-        this.byTurn.delete(queue.turn);
-        continue;
-      }
-      this.pending--;
-      this.cursor++;
-      return ticket;
-    }
-    return undefined;
-  }
-
-  remove(ticket: Ticket): boolean {
-    const tickets = this.byTurn.get(ticket.turn)?.tickets;
-    const index = tickets?.indexOf(ticket) ?? -1;
-    if (tickets === undefined || index < 0) return false;
-    tickets.splice(index, 1);
-    this.pending--;
-    return true;
+  get pending(): number {
+    return this.queue.size;
   }
 
   /** Nothing waits and nothing runs: forget the rotation (and the requests it references). */
   resetIfIdle(): void {
-    if (this.pending === 0 && this.running === 0) this.drain();
-  }
-
-  drain(): Ticket[] {
-    const tickets = this.queues.flatMap((queue) => queue.tickets);
-    this.queues.length = 0;
-    this.byTurn.clear();
-    this.cursor = 0;
-    this.pending = 0;
-    return tickets;
+    if (this.pending === 0 && this.running === 0) this.queue.drain();
   }
 }
 
@@ -171,8 +112,9 @@ class Subscription {
  * share; within one, requests take turns.
  *
  * Why not p-queue or p-limit: neither rotates between requests inside one
- * queue, nor asks an external store (Redis, shared by replicas) before
- * starting a task. The slots themselves live behind `SubscriptionGate`.
+ * queue (`RequestRotation` does), nor asks an external store (Redis, shared
+ * by replicas) before starting a task. The slots themselves live behind
+ * `SubscriptionGate`.
  */
 export class SubscriptionScheduler {
   private readonly subscriptions = new Map<string, Subscription>();
@@ -194,29 +136,30 @@ export class SubscriptionScheduler {
   }
 
   /**
-   * Waits for a slot of `subscriptionId`. Rejects with `BudgetSpentError` at
-   * once while the subscription's budget is spent, and with
-   * `SlotWaitAbortedError` when `signal` aborts first. `front` puts the call
-   * back at the head of its request's queue (a call Qualys refused for
-   * concurrency, spec §9).
+   * Waits for a slot of `subscriptionId` for a call of `request` (requests
+   * take turns). Rejects with `BudgetSpentError` at once while the
+   * subscription's budget is spent, and with `SlotWaitAbortedError` when
+   * `signal` aborts first. `front` puts the call back at the head of its
+   * request's queue (a call Qualys refused for concurrency, spec §9).
    */
   acquire(
     subscriptionId: string,
-    turn: RequestTurn,
+    request: object,
     signal?: AbortSignal,
     front = false,
   ): Promise<SlotGrant> {
     if (signal?.aborted || this.closed) return Promise.reject(new SlotWaitAbortedError());
     const subscription = this.subscription(subscriptionId);
     return new Promise<SlotGrant>((resolve, reject) => {
-      const ticket: Ticket = { turn, signal, resolve, reject, settled: false, entering: false };
-      if (signal !== undefined) {
-        ticket.onAbort = () => this.abandon(subscription, ticket);
-        signal.addEventListener('abort', ticket.onAbort, { once: true });
-      }
-      subscription.push(ticket, front);
-      this.options.observer?.queueDepth(1);
-      this.ready.join(subscription);
+      const ticket: Ticket = {
+        request,
+        state: 'queued',
+        resolve,
+        reject,
+        stopListening: () => undefined,
+      };
+      ticket.stopListening = onAbort(signal, () => this.abandon(subscription, ticket));
+      this.enqueue(subscription, ticket, front);
       this.pump();
     });
   }
@@ -252,18 +195,13 @@ export class SubscriptionScheduler {
     subscription.pausedUntil = this.now() + Math.round(pause * (0.5 + this.random() / 2));
   }
 
-  /** The subscription's current concurrency limit (for tests and metrics). */
-  limitOf(subscriptionId: string): number {
-    return this.subscriptions.get(subscriptionId)?.limit ?? this.options.defaultLimit;
-  }
-
   /** Stops timers and wake-up waits; waiting calls are rejected. */
   close(): void {
     this.closed = true;
     this.lifetime.abort();
     for (const subscription of this.subscriptions.values()) {
       clearTimeout(subscription.timer);
-      for (const ticket of subscription.drain()) this.settle(ticket, new SlotWaitAbortedError());
+      this.refuseWaiting(subscription, new SlotWaitAbortedError());
     }
     this.ready.clear();
   }
@@ -317,7 +255,7 @@ export class SubscriptionScheduler {
           }
           // At its own limit or paused: it keeps its place for the next slot.
           if (!this.mayStart(subscription)) continue;
-          const ticket = subscription.take();
+          const ticket = subscription.queue.take();
           if (ticket === undefined) continue;
           this.options.observer?.queueDepth(-1);
           // To the back of the rotation: the other subscriptions go next.
@@ -348,12 +286,11 @@ export class SubscriptionScheduler {
   private start(subscription: Subscription, ticket: Ticket): void {
     subscription.running++;
     this.globalRunning++;
-    ticket.entering = true;
+    ticket.state = 'entering';
     this.gate
       .enter(subscription.id, subscription.limit, this.options.leaseMs)
       .then(
         (answer) => {
-          ticket.entering = false;
           if (answer.kind === 'granted') {
             this.grant(subscription, ticket, answer.lease, answer.probe);
             return;
@@ -361,22 +298,19 @@ export class SubscriptionScheduler {
           this.unhold(subscription);
           if (answer.kind === 'full') {
             // Another replica holds the slots: back to the head, and look again when one is freed.
-            if (!ticket.settled) this.requeue(subscription, ticket);
+            if (ticket.state === 'entering') this.enqueue(subscription, ticket, true);
             this.awaitRelease(subscription);
           } else {
             // Spec §9: while the budget is spent, every waiting call answers at once.
             const spent = new BudgetSpentError(answer.retryInMs);
             this.settle(ticket, spent);
-            for (const waiting of subscription.drain()) {
-              this.options.observer?.queueDepth(-1);
-              this.settle(waiting, spent);
-            }
+            this.refuseWaiting(subscription, spent);
             this.ready.leave(subscription);
           }
         },
         () => {
-          // The gate never rejects by contract; if it does, the call goes without a shared slot.
-          ticket.entering = false;
+          // The Redis gate rejects when Redis fails (with Redis, the fallback store
+          // answers from this process instead); a rejection lets the call go without a shared slot.
           this.grant(subscription, ticket, undefined, false);
         },
       )
@@ -399,7 +333,7 @@ export class SubscriptionScheduler {
       void lease?.release();
       this.pump();
     };
-    if (ticket.settled) {
+    if (ticket.state === 'settled') {
       release(); // abandoned while the gate was asked
       return;
     }
@@ -411,10 +345,19 @@ export class SubscriptionScheduler {
     this.globalRunning--;
   }
 
-  private requeue(subscription: Subscription, ticket: Ticket): void {
-    subscription.push(ticket, true);
+  private enqueue(subscription: Subscription, ticket: Ticket, front: boolean): void {
+    ticket.state = 'queued';
+    subscription.queue.push(ticket, ticket.request, front);
     this.options.observer?.queueDepth(1);
     this.ready.join(subscription);
+  }
+
+  /** Every call waiting in the subscription's queue ends with `error`; the queue-depth metric follows. */
+  private refuseWaiting(subscription: Subscription, error: Error): void {
+    for (const waiting of subscription.queue.drain()) {
+      this.options.observer?.queueDepth(-1);
+      this.settle(waiting, error);
+    }
   }
 
   private awaitRelease(subscription: Subscription): void {
@@ -427,8 +370,8 @@ export class SubscriptionScheduler {
   }
 
   private abandon(subscription: Subscription, ticket: Ticket): void {
-    if (ticket.settled) return;
-    if (!ticket.entering && subscription.remove(ticket)) {
+    if (ticket.state === 'settled') return;
+    if (ticket.state === 'queued' && subscription.queue.remove(ticket, ticket.request)) {
       this.options.observer?.queueDepth(-1);
       subscription.resetIfIdle();
     }
@@ -436,9 +379,9 @@ export class SubscriptionScheduler {
   }
 
   private settle(ticket: Ticket, outcome: SlotGrant | Error): void {
-    if (ticket.settled) return;
-    ticket.settled = true;
-    if (ticket.onAbort !== undefined) ticket.signal?.removeEventListener('abort', ticket.onAbort);
+    if (ticket.state === 'settled') return;
+    ticket.state = 'settled';
+    ticket.stopListening();
     if (outcome instanceof Error) ticket.reject(outcome);
     else ticket.resolve(outcome);
   }

@@ -1,8 +1,11 @@
+import { wakeableSleep } from '../../common/abort.js';
+
 /**
  * Callers waiting for a named event (a released slot, a finished search),
  * each until the event, its own timer or its abort signal, whichever comes
  * first. A wait never rejects, and every path clears its timer and removes
- * its abort listener, so thousands of waits leave nothing behind.
+ * its abort listener (`wakeableSleep`), so thousands of waits leave nothing
+ * behind.
  *
  * `onFirst` / `onLast` run when a key gains its first waiter and loses its
  * last one: the Redis stores subscribe and unsubscribe their channel there.
@@ -18,39 +21,29 @@ export class Waiters {
   ) {}
 
   wait(key: string, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal?.aborted === true || maxWaitMs <= 0) {
-        resolve();
-        return;
+    if (signal?.aborted === true || maxWaitMs <= 0) return Promise.resolve();
+    let waiting = this.byKey.get(key);
+    const first = waiting === undefined;
+    if (waiting === undefined) {
+      waiting = new Set();
+      this.byKey.set(key, waiting);
+    }
+    const sleeping = wakeableSleep(maxWaitMs, signal, () => {
+      const current = this.byKey.get(key);
+      if (current?.delete(sleeping.wake) === true && current.size === 0) {
+        this.byKey.delete(key);
+        this.hooks.onLast?.(key);
       }
-      let waiting = this.byKey.get(key);
-      const first = waiting === undefined;
-      if (waiting === undefined) {
-        waiting = new Set();
-        this.byKey.set(key, waiting);
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        const current = this.byKey.get(key);
-        if (current?.delete(done) === true && current.size === 0) {
-          this.byKey.delete(key);
-          this.hooks.onLast?.(key);
-        }
-        resolve();
-      };
-      // Node's timers overflow past 2^31 - 1 ms and would fire at once.
-      const timer = setTimeout(done, Math.min(maxWaitMs, 2_147_483_647));
-      signal?.addEventListener('abort', done, { once: true });
-      waiting.add(done);
-      if (first) this.hooks.onFirst?.(key);
     });
+    waiting.add(sleeping.wake);
+    if (first) this.hooks.onFirst?.(key);
+    return sleeping.done;
   }
 
   /** Resolves every current waiter of `key`. */
   wake(key: string): void {
     const waiting = this.byKey.get(key);
     if (waiting === undefined) return;
-    for (const done of [...waiting]) done();
+    for (const wake of [...waiting]) wake();
   }
 }

@@ -1,61 +1,28 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Logger } from '@nestjs/common';
-import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
-import { abortListeners, settlesWithin, sleep } from '../../../test/support/timing.js';
-import { RedisConnection } from './redis-connection.js';
-import { RedisInflight } from './redis-inflight.js';
-import { StateKeys } from './state-keys.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { pollUntil, subscribers, twoReplicas } from './support/redis-replicas.js';
+import { abortListeners, settlesWithin, sleep } from './support/timing.js';
+import { RedisInflight } from '../src/qualys/limits/redis-inflight.js';
+import { StateKeys } from '../src/qualys/limits/state-keys.js';
 
 const SECRET = 'a-cache-encryption-key-of-32-chars!!';
 const API = 'https://gateway.qg2.apps.qualys.eu';
 const USER = 'acme_ab12';
 
 describe('RedisInflight: coalescing across replicas against a real redis-server', () => {
-  let server: RedisServerHandle;
-  let connA: RedisConnection;
-  let connB: RedisConnection;
+  const redis = twoReplicas();
   let a: RedisInflight;
   let b: RedisInflight;
   const keys = new StateKeys(SECRET, 'relay-test:');
   const CRED = keys.credentialsId(API, USER, 'hunter2');
-  const SEARCH = keys.searchKey('ip:"10.1.2.3"', true, 100, 1);
+  const SEARCH = keys.coalesceKey('ip:"10.1.2.3"', true, 100, 1);
 
-  /** Subscribers of the search's finished channel, as Redis counts them. */
-  async function listeners(): Promise<number> {
-    const reply = (await connA.client.pubsub('NUMSUB', keys.finishedChannel(CRED, SEARCH))) as [
-      string,
-      number,
-    ];
-    return reply[1];
-  }
+  /** Subscribers of the search's finished channel, as Redis counts them, once it is `expected`. */
+  const untilListeners = (expected: number): Promise<number> =>
+    pollUntil(() => subscribers(redis, keys.finishedChannel(CRED, SEARCH)), expected);
 
-  async function untilListeners(expected: number): Promise<number> {
-    const end = Date.now() + 2000;
-    let count = await listeners();
-    while (count !== expected && Date.now() < end) {
-      await sleep(10);
-      count = await listeners();
-    }
-    return count;
-  }
-
-  beforeAll(async () => {
-    Logger.overrideLogger(false);
-    server = await startRedisServer();
-    connA = new RedisConnection({ kind: 'server', url: server.url });
-    connB = new RedisConnection({ kind: 'server', url: server.url });
-    await Promise.all([connA.connect(), connB.connect()]);
-    a = new RedisInflight(connA, keys);
-    b = new RedisInflight(connB, keys);
-  });
-
-  afterAll(async () => {
-    await Promise.all([connA.close(), connB.close()]);
-    await server.close();
-  });
-
-  beforeEach(async () => {
-    await connA.client.flushall();
+  beforeAll(() => {
+    a = new RedisInflight(redis.connA, keys);
+    b = new RedisInflight(redis.connB, keys);
   });
 
   it('gives a search to exactly one of many claimants across replicas', async () => {
@@ -63,11 +30,11 @@ describe('RedisInflight: coalescing across replicas against a real redis-server'
       Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).claim(CRED, SEARCH, 10_000)),
     );
     expect(claims.filter(Boolean).length).toBe(1);
-    expect(await b.claim(CRED, keys.searchKey('ip:"10.1.2.3"', true, 200, 1), 10_000)).toBe(true); // another page size
-    expect(await server.keys()).toEqual(
+    expect(await b.claim(CRED, keys.coalesceKey('ip:"10.1.2.3"', true, 200, 1), 10_000)).toBe(true); // another page size
+    expect(await redis.server.keys()).toEqual(
       [
         keys.inflightKey(CRED, SEARCH),
-        keys.inflightKey(CRED, keys.searchKey('ip:"10.1.2.3"', true, 200, 1)),
+        keys.inflightKey(CRED, keys.coalesceKey('ip:"10.1.2.3"', true, 200, 1)),
       ].sort(),
     );
   });
@@ -80,7 +47,7 @@ describe('RedisInflight: coalescing across replicas against a real redis-server'
     expect(await settlesWithin(waiting, 100)).toBe(false);
     await a.finish(CRED, SEARCH);
     expect(await settlesWithin(waiting, 1000)).toBe(true);
-    expect(await server.keys()).toEqual([]);
+    expect(await redis.server.keys()).toEqual([]);
     expect(await untilListeners(0)).toBe(0);
     expect(await b.claim(CRED, SEARCH, 10_000)).toBe(true);
   });
@@ -99,7 +66,7 @@ describe('RedisInflight: coalescing across replicas against a real redis-server'
     await a.finish(CRED, SEARCH);
     expect(await a.claim(CRED, SEARCH, 10_000)).toBe(false);
     await b.finish(CRED, SEARCH);
-    expect(await server.keys()).toEqual([]);
+    expect(await redis.server.keys()).toEqual([]);
   });
 
   it('resolves at maxWaitMs and on abort, never rejects, and leaves no listener or subscription', async () => {

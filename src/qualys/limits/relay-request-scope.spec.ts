@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DeadlineReached, RelayRequestScope } from './relay-request.js';
+import { DeadlineReachedError, RelayRequestScope } from './relay-request-scope.js';
 
 describe('RelayRequestScope (spec §9 deadline)', () => {
   it('aborts its signal a little before the deadline, so the answer still fits', async () => {
@@ -10,7 +10,7 @@ describe('RelayRequestScope (spec §9 deadline)', () => {
     const reason = await new Promise<unknown>((resolve) =>
       scope.signal.addEventListener('abort', () => resolve(scope.signal.reason), { once: true }),
     );
-    expect(reason).toBeInstanceOf(DeadlineReached);
+    expect(reason).toBeInstanceOf(DeadlineReachedError);
     expect([scope.expired, scope.remainingMs()]).toEqual([true, 0]);
   });
 

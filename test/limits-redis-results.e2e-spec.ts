@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Logger } from '@nestjs/common';
-import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
-import { sleep } from '../../../test/support/timing.js';
-import type { CachedSearch } from './limit-stores.js';
-import { RedisConnection } from './redis-connection.js';
-import { RedisResults } from './redis-results.js';
-import { ResultCipher } from './result-cipher.js';
-import { StateKeys } from './state-keys.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { twoReplicas } from './support/redis-replicas.js';
+import { sleep } from './support/timing.js';
+import type { CachedSearch } from '../src/qualys/limits/limit-stores.js';
+import { RedisResults } from '../src/qualys/limits/redis-results.js';
+import { ResultCipher } from '../src/qualys/limits/result-cipher.js';
+import { StateKeys } from '../src/qualys/limits/state-keys.js';
 
 const SECRET = 'a-cache-encryption-key-of-32-chars!!';
 const API = 'https://gateway.qg2.apps.qualys.eu';
@@ -19,44 +17,28 @@ const ANSWER: CachedSearch = {
 };
 
 describe('RedisResults: the shared, encrypted result cache against a real redis-server', () => {
-  let server: RedisServerHandle;
-  let connA: RedisConnection;
-  let connB: RedisConnection;
+  const redis = twoReplicas();
   let a: RedisResults;
   let b: RedisResults;
   const keys = new StateKeys(SECRET, 'relay-test:');
   const CRED = keys.credentialsId(API, USER, 'hunter2');
-  const SEARCH = keys.searchId(`file.fullPath:"${EVENT_FIELD}"`, true, 1);
+  const SEARCH = keys.cacheKey(`file.fullPath:"${EVENT_FIELD}"`, true, 1);
 
-  beforeAll(async () => {
-    Logger.overrideLogger(false);
-    server = await startRedisServer();
-    connA = new RedisConnection({ kind: 'server', url: server.url });
-    connB = new RedisConnection({ kind: 'server', url: server.url });
-    await Promise.all([connA.connect(), connB.connect()]);
-    a = new RedisResults(connA, keys, new ResultCipher(SECRET));
-    b = new RedisResults(connB, keys, new ResultCipher(SECRET));
-  });
-
-  afterAll(async () => {
-    await Promise.all([connA.close(), connB.close()]);
-    await server.close();
-  });
-
-  beforeEach(async () => {
-    await connA.client.flushall();
+  beforeAll(() => {
+    a = new RedisResults(redis.connA, keys, new ResultCipher(SECRET));
+    b = new RedisResults(redis.connB, keys, new ResultCipher(SECRET));
   });
 
   it('serves an answer stored by one replica to another', async () => {
     await a.set(CRED, SEARCH, ANSWER, 10_000);
     expect(await b.get(CRED, SEARCH)).toEqual(ANSWER);
-    expect(await b.get(CRED, keys.searchId('other', true, 1))).toBeUndefined();
+    expect(await b.get(CRED, keys.cacheKey('other', true, 1))).toBeUndefined();
     expect(await b.get(keys.credentialsId(API, USER, 'other-password'), SEARCH)).toBeUndefined();
   });
 
   it('keeps nothing in clear: no event field, user name, filter or JSON field name in any key or value', async () => {
     await a.set(CRED, SEARCH, ANSWER, 10_000);
-    const dump = await server.dumpValues();
+    const dump = await redis.server.dumpValues();
     expect(dump.map((entry) => [entry.key, entry.type])).toEqual([
       [keys.resultKey(CRED, SEARCH), 'string'],
     ]);
@@ -83,7 +65,7 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
 
   it('expires an entry with its TTL (in Redis and inside the sealed value)', async () => {
     await a.set(CRED, SEARCH, ANSWER, 500);
-    const ttl = await connA.client.pttl(keys.resultKey(CRED, SEARCH));
+    const ttl = await redis.connA.client.pttl(keys.resultKey(CRED, SEARCH));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(500);
     expect(await b.get(CRED, SEARCH)).toEqual(ANSWER);
@@ -93,34 +75,34 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
 
   it('refuses a value whose Redis TTL was removed once its sealed expiry passed', async () => {
     await a.set(CRED, SEARCH, ANSWER, 500);
-    await connA.client.persist(keys.resultKey(CRED, SEARCH));
+    await redis.connA.client.persist(keys.resultKey(CRED, SEARCH));
     await sleep(550);
-    expect(await connA.client.exists(keys.resultKey(CRED, SEARCH))).toBe(1);
+    expect(await redis.connA.client.exists(keys.resultKey(CRED, SEARCH))).toBe(1);
     expect(await b.get(CRED, SEARCH)).toBeUndefined();
   });
 
   it('stores nothing with a TTL of 0 (cache disabled)', async () => {
     await a.set(CRED, SEARCH, ANSWER, 0);
-    expect(await server.keys()).toEqual([]);
+    expect(await redis.server.keys()).toEqual([]);
   });
 
   it('treats a value moved to another key, changed, or sealed under another secret as a miss', async () => {
     const key = keys.resultKey(CRED, SEARCH);
-    const otherSearch = keys.searchId('other', true, 1);
+    const otherSearch = keys.cacheKey('other', true, 1);
     await a.set(CRED, SEARCH, ANSWER, 10_000);
-    await connA.client.copy(key, keys.resultKey(CRED, otherSearch));
+    await redis.connA.client.copy(key, keys.resultKey(CRED, otherSearch));
     expect(await b.get(CRED, otherSearch)).toBeUndefined();
 
-    const sealed = (await connA.client.getBuffer(key)) as Buffer;
+    const sealed = (await redis.connA.client.getBuffer(key)) as Buffer;
     sealed[sealed.length - 1] ^= 0x01;
-    await connA.client.set(key, sealed);
+    await redis.connA.client.set(key, sealed);
     expect(await b.get(CRED, SEARCH)).toBeUndefined();
 
-    await connA.client.set(key, 'not even sealed');
+    await redis.connA.client.set(key, 'not even sealed');
     expect(await b.get(CRED, SEARCH)).toBeUndefined();
 
     const stranger = new RedisResults(
-      connB,
+      redis.connB,
       keys,
       new ResultCipher('another-secret-of-32-characters-xx'),
     );
@@ -131,12 +113,12 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
   it('treats a sealed value that is not a cached search as a miss', async () => {
     const key = keys.resultKey(CRED, SEARCH);
     const cipher = new ResultCipher(SECRET);
-    await connA.client.set(
+    await redis.connA.client.set(
       key,
       cipher.seal(CRED, key, Buffer.from('{"pageSize":"100"}'), Date.now() + 10_000),
     );
     expect(await b.get(CRED, SEARCH)).toBeUndefined();
-    await connA.client.set(
+    await redis.connA.client.set(
       key,
       cipher.seal(CRED, key, Buffer.from('not json'), Date.now() + 10_000),
     );
@@ -150,7 +132,7 @@ describe('RedisResults: the shared, encrypted result cache against a real redis-
     const key = keys.resultKey(CRED, SEARCH);
     const cipher = new ResultCipher(SECRET);
     const withoutFetchTime = JSON.stringify({ pageSize: 100, eventsJson: '[]' });
-    await connA.client.set(
+    await redis.connA.client.set(
       key,
       cipher.seal(CRED, key, Buffer.from(withoutFetchTime), Date.now() + 10_000),
     );

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
-import { eventually } from '../../../test/support/timing.js';
-import { RedisConnection } from './redis-connection.js';
+import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { eventually } from './support/timing.js';
+import { RedisConnection } from '../src/qualys/limits/redis-connection.js';
 
 const PASSWORD = 'redis-pass-Zq81';
 

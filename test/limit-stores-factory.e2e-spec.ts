@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { testRelayConfig } from '../../../test/support/jwt-test-config.js';
-import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
-import { eventually, settlesWithin } from '../../../test/support/timing.js';
-import type { RelayConfig } from '../../config/relay-config.js';
-import type { CachedSearch, GateAnswer } from './limit-stores.js';
-import { createLimitStores, type LimitStores } from './limit-stores.factory.js';
+import { testRelayConfig } from './support/jwt-test-config.js';
+import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { eventually, settlesWithin } from './support/timing.js';
+import type { RelayConfig } from '../src/config/relay-config.js';
+import type { CachedSearch, GateAnswer } from '../src/qualys/limits/limit-stores.js';
+import { createLimitStores, type LimitStores } from '../src/qualys/limits/limit-stores.factory.js';
 
 const SECRET = 'a-cache-encryption-key-of-32-chars!!';
 const API = 'https://gateway.qg2.apps.qualys.eu';

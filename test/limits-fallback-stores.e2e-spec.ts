@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
-import { eventually } from '../../../test/support/timing.js';
-import { FallbackGate, FallbackResults } from './fallback-stores.js';
-import type { CachedSearch } from './limit-stores.js';
-import { MemoryGate } from './memory-gate.js';
-import { MemoryResults } from './memory-results.js';
-import { RedisConnection } from './redis-connection.js';
-import { RedisGate } from './redis-gate.js';
-import { RedisResults } from './redis-results.js';
-import { ResultCipher } from './result-cipher.js';
-import { StateKeys } from './state-keys.js';
+import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { eventually } from './support/timing.js';
+import { FallbackGate, FallbackResults } from '../src/qualys/limits/fallback-stores.js';
+import type { CachedSearch } from '../src/qualys/limits/limit-stores.js';
+import { MemoryGate } from '../src/qualys/limits/memory-gate.js';
+import { MemoryResults } from '../src/qualys/limits/memory-results.js';
+import { RedisConnection } from '../src/qualys/limits/redis-connection.js';
+import { RedisGate } from '../src/qualys/limits/redis-gate.js';
+import { RedisResults } from '../src/qualys/limits/redis-results.js';
+import { ResultCipher } from '../src/qualys/limits/result-cipher.js';
+import { StateKeys } from '../src/qualys/limits/state-keys.js';
 
 const SECRET = 'a-cache-encryption-key-of-32-chars!!';
 const ANSWER: CachedSearch = {

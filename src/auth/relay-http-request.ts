@@ -5,7 +5,7 @@ import type { RelayContext } from './relay-context.js';
  * lives on the request object, so it dies with the request and concurrent
  * callers never share one (no singleton field, no AsyncLocalStorage).
  */
-export interface RelayRequest {
+export interface RelayHttpRequest {
   headers: { authorization?: string | string[] };
   relayContext?: RelayContext;
 }

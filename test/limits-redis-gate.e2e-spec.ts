@@ -1,67 +1,32 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Logger } from '@nestjs/common';
-import { startRedisServer, type RedisServerHandle } from '../../../test/support/redis-server.js';
-import { abortListeners, eventually, settlesWithin, sleep } from '../../../test/support/timing.js';
-import type { GateAnswer, SlotLease } from './limit-stores.js';
-import { RedisConnection } from './redis-connection.js';
-import { RedisGate } from './redis-gate.js';
-import { StateKeys } from './state-keys.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { leaseOf, shapeOf } from './support/gate-answers.js';
+import { pollUntil, subscribers, twoReplicas } from './support/redis-replicas.js';
+import { abortListeners, settlesWithin, sleep } from './support/timing.js';
+import type { GateAnswer } from '../src/qualys/limits/limit-stores.js';
+import { RedisGate } from '../src/qualys/limits/redis-gate.js';
+import { StateKeys } from '../src/qualys/limits/state-keys.js';
 
 const SECRET = 'a-cache-encryption-key-of-32-chars!!';
 const USER = 'acme_ab12';
 const LEASE_MS = 10_000;
-
-function leaseOf(answer: GateAnswer): SlotLease {
-  if (answer.kind !== 'granted') throw new Error(`expected a grant, got ${JSON.stringify(answer)}`);
-  return answer.lease;
-}
-
-function shape(answer: GateAnswer): unknown {
-  return answer.kind === 'granted' ? { kind: 'granted', probe: answer.probe } : answer;
-}
 
 function retryOf(answer: GateAnswer): number {
   return answer.kind === 'blocked' ? answer.retryInMs : -1;
 }
 
 describe('RedisGate: two replicas against a real redis-server', () => {
-  let server: RedisServerHandle;
-  let connA: RedisConnection;
-  let connB: RedisConnection;
+  const redis = twoReplicas();
   let a: RedisGate;
   let b: RedisGate;
   const keys = new StateKeys(SECRET, 'relay-test:');
   const SUB = keys.subscriptionId('https://gateway.qg2.apps.qualys.eu', USER);
 
   /** Subscribers of the subscription's released channel, as Redis counts them. */
-  async function listeners(): Promise<number> {
-    const reply = (await connA.client.pubsub('NUMSUB', keys.releasedChannel(SUB))) as [
-      string,
-      number,
-    ];
-    return reply[1];
-  }
+  const listeners = (): Promise<number> => subscribers(redis, keys.releasedChannel(SUB));
 
-  beforeAll(async () => {
-    Logger.overrideLogger(false);
-    server = await startRedisServer();
-    connA = new RedisConnection({ kind: 'server', url: server.url });
-    connB = new RedisConnection({ kind: 'server', url: server.url });
-    await Promise.all([connA.connect(), connB.connect()]);
-    await eventually(
-      () => connA.subscriber.status === 'ready' && connB.subscriber.status === 'ready',
-    );
-    a = new RedisGate(connA, keys);
-    b = new RedisGate(connB, keys);
-  });
-
-  afterAll(async () => {
-    await Promise.all([connA.close(), connB.close()]);
-    await server.close();
-  });
-
-  beforeEach(async () => {
-    await connA.client.flushall();
+  beforeAll(() => {
+    a = new RedisGate(redis.connA, keys);
+    b = new RedisGate(redis.connB, keys);
   });
 
   it('never grants more than `limit` leases across both replicas, however many ask at once', async () => {
@@ -78,22 +43,22 @@ describe('RedisGate: two replicas against a real redis-server', () => {
     await leaseOf(granted[0]).release(); // idempotent
     const second = await storm();
     expect(second.filter((answer) => answer.kind === 'granted').length).toBe(1);
-    expect(await connA.client.zcard(keys.slotsKey(SUB))).toBe(3);
+    expect(await redis.connA.client.zcard(keys.slotsKey(SUB))).toBe(3);
   });
 
   it('applies the limit passed on each call', async () => {
     leaseOf(await a.enter(SUB, 2, LEASE_MS));
     leaseOf(await b.enter(SUB, 2, LEASE_MS));
-    expect(shape(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
-    expect(shape(await b.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(shapeOf(await b.enter(SUB, 3, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   it('frees the slot of an expired lease (a crashed replica holds nothing for long)', async () => {
     leaseOf(await a.enter(SUB, 1, 400));
-    expect(shape(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
-    expect(await connA.client.pttl(keys.slotsKey(SUB))).toBeGreaterThan(0); // the set itself expires too
+    expect(shapeOf(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+    expect(await redis.connA.client.pttl(keys.slotsKey(SUB))).toBeGreaterThan(0); // the set itself expires too
     await sleep(450);
-    expect(shape(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+    expect(shapeOf(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
   });
 
   describe('released()', () => {
@@ -110,12 +75,12 @@ describe('RedisGate: two replicas against a real redis-server', () => {
 
     it('wakes a waiter whose slot was released after `full` but before it subscribed', async () => {
       const lease = leaseOf(await b.enter(SUB, 1, LEASE_MS));
-      expect(shape(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+      expect(shapeOf(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
       await lease.release(); // published while nobody on replica A listens
       expect(await settlesWithin(a.released(SUB, 10_000), 1000)).toBe(true);
       // Without a release since the last `full`, the waiter really waits.
       leaseOf(await b.enter(SUB, 1, LEASE_MS));
-      expect(shape(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+      expect(shapeOf(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
       expect(await settlesWithin(a.released(SUB, 300), 150)).toBe(false);
     });
 
@@ -130,7 +95,7 @@ describe('RedisGate: two replicas against a real redis-server', () => {
       const other = keys.subscriptionId('https://gateway.qg2.apps.qualys.eu', 'someone_else');
       const lease = leaseOf(await b.enter(other, 1, LEASE_MS));
       const holder = leaseOf(await b.enter(SUB, 1, LEASE_MS));
-      expect(shape(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+      expect(shapeOf(await a.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
       const waiting = a.released(SUB, 10_000);
       await pollUntil(listeners, 1);
       await lease.release();
@@ -164,8 +129,8 @@ describe('RedisGate: two replicas against a real redis-server', () => {
       expect(retryOf(blocked)).toBeGreaterThan(300);
       expect(retryOf(blocked)).toBeLessThanOrEqual(500);
       await sleep(550);
-      expect(shape(await b.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
-      expect(await connA.client.exists(keys.budgetKey(SUB))).toBe(0); // the block expired with its time
+      expect(shapeOf(await b.enter(SUB, 2, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+      expect(await redis.connA.client.exists(keys.budgetKey(SUB))).toBe(0); // the block expired with its time
     });
 
     it('after a guessed block grants exactly one probe across replicas, the rest wait for its slot', async () => {
@@ -180,43 +145,43 @@ describe('RedisGate: two replicas against a real redis-server', () => {
       const waiting = answers.filter((answer) => answer.kind === 'full');
       expect([probes.length, waiting.length]).toEqual([1, 2]);
       await b.clear(SUB); // the probe's answer said calls remain
-      expect(shape(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
-      expect(await connA.client.exists(keys.budgetKey(SUB), keys.probeKey(SUB))).toBe(0);
+      expect(shapeOf(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: false });
+      expect(await redis.connA.client.exists(keys.budgetKey(SUB), keys.probeKey(SUB))).toBe(0);
     });
 
     it('lets another call probe when the probe does not report back within probeLeaseMs', async () => {
       await a.block(SUB, 0, true, 400);
-      expect(shape(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+      expect(shapeOf(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
       expect(await b.enter(SUB, 5, LEASE_MS)).toEqual({ kind: 'full' });
       await sleep(450);
-      expect(shape(await b.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+      expect(shapeOf(await b.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     });
 
     it('starts over after a new block (the probe found the budget spent again)', async () => {
       await a.block(SUB, 0, true, 5000);
-      expect(shape(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+      expect(shapeOf(await a.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
       await a.block(SUB, 300, true, 5000);
       expect((await b.enter(SUB, 5, LEASE_MS)).kind).toBe('blocked');
       await sleep(350);
-      expect(shape(await b.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+      expect(shapeOf(await b.enter(SUB, 5, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     });
 
     it('undoes the probe claim of a call that found the slots full', async () => {
       const holder = leaseOf(await a.enter(SUB, 1, LEASE_MS));
       await a.block(SUB, 0, true, 5000);
-      expect(shape(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
-      expect(await connA.client.exists(keys.probeKey(SUB))).toBe(0);
+      expect(shapeOf(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'full' });
+      expect(await redis.connA.client.exists(keys.probeKey(SUB))).toBe(0);
       await holder.release();
-      expect(shape(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
+      expect(shapeOf(await b.enter(SUB, 1, LEASE_MS))).toEqual({ kind: 'granted', probe: true });
     });
 
     it('forgets a probe-mode block after an idle hour at most, a plain block with its time', async () => {
       await a.block(SUB, 1000, true, 5000);
-      const probeTtl = await connA.client.pttl(keys.budgetKey(SUB));
+      const probeTtl = await redis.connA.client.pttl(keys.budgetKey(SUB));
       expect(probeTtl).toBeGreaterThan(3_600_000);
       expect(probeTtl).toBeLessThanOrEqual(3_601_000);
       await a.block(SUB, 1000, false, 5000);
-      const plainTtl = await connA.client.pttl(keys.budgetKey(SUB));
+      const plainTtl = await redis.connA.client.pttl(keys.budgetKey(SUB));
       expect(plainTtl).toBeGreaterThan(0);
       expect(plainTtl).toBeLessThanOrEqual(1000);
     });
@@ -227,25 +192,14 @@ describe('RedisGate: two replicas against a real redis-server', () => {
     await a.block(SUB, 0, true, 5000);
     leaseOf(await b.enter(SUB, 2, LEASE_MS));
     await lease.release();
-    expect(await server.keys()).toEqual([
+    expect(await redis.server.keys()).toEqual([
       `relay-test:{s:${SUB}}:budget`,
       `relay-test:{s:${SUB}}:probe`,
       `relay-test:{s:${SUB}}:releases`,
       `relay-test:{s:${SUB}}:slots`,
     ]);
-    const dump = JSON.stringify(await server.dumpValues());
+    const dump = JSON.stringify(await redis.server.dumpValues());
     expect(dump).not.toContain(USER);
     expect(dump).not.toContain('qualys.eu');
   });
 });
-
-/** Polls `read` until it returns `expected` (or 2 s pass); returns the last value read. */
-async function pollUntil<T>(read: () => Promise<T>, expected: T): Promise<T> {
-  const end = Date.now() + 2000;
-  let value = await read();
-  while (value !== expected && Date.now() < end) {
-    await sleep(10);
-    value = await read();
-  }
-  return value;
-}

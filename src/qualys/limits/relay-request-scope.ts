@@ -14,8 +14,9 @@ export interface RequestShare {
 
 /**
  * One relay request's share of Qualys (spec §9): its deadline, by which it
- * answers with what it has, and its identity as a turn in the subscription
- * queues (requests of one subscription take turns). Spec §15: the searches
+ * answers with what it has, and the identity its calls wait under in the
+ * subscription queues (requests of one subscription take turns,
+ * request-rotation.ts). Spec §15: the searches
  * it was admitted for, and the bytes it holds of the memory budget; `end`
  * gives both back.
  */
@@ -38,7 +39,7 @@ export class RelayRequestScope {
     // still fit inside the deadline Threat Response waits for.
     const stopAfter = Math.max(1, deadlineMs - answerMarginMs(deadlineMs));
     this.deadlineAt = now + stopAfter;
-    this.timer = setTimeout(() => this.controller.abort(new DeadlineReached()), stopAfter);
+    this.timer = setTimeout(() => this.controller.abort(new DeadlineReachedError()), stopAfter);
   }
 
   /** Aborts when the deadline is reached. */
@@ -98,8 +99,8 @@ function answerMarginMs(deadlineMs: number): number {
 }
 
 /** The abort reason of a request's signal at its deadline. */
-export class DeadlineReached extends Error {
-  override readonly name = 'DeadlineReached';
+export class DeadlineReachedError extends Error {
+  override readonly name = 'DeadlineReachedError';
   constructor() {
     super('the relay request reached its deadline');
   }
