@@ -25,17 +25,7 @@ const swc = [
  * admin routes): they get their `.e2e-spec.ts` names there. Until then they
  * run in the e2e tier. Empty this list when they are renamed.
  */
-const SOCKET_SPECS_AWAITING_RENAME = [
-  'src/qualys/qualys.client.spec.ts',
-  'src/qualys/qualys-transport.spec.ts',
-  'src/qualys/qualys.health.spec.ts',
-  'src/qualys/limits/fallback-stores.spec.ts',
-  'src/qualys/limits/limit-stores.factory.spec.ts',
-  'src/qualys/limits/redis-connection.spec.ts',
-  'src/qualys/limits/redis-gate.spec.ts',
-  'src/qualys/limits/redis-inflight.spec.ts',
-  'src/qualys/limits/redis-results.spec.ts',
-];
+const SOCKET_SPECS_AWAITING_RENAME = ['src/qualys/qualys-transport.spec.ts'];
 
 const common = {
   testEnvironment: 'node',

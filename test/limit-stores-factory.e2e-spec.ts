@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { testRelayConfig } from './support/jwt-test-config.js';
-import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../tools/lib/redis-server.js';
 import { eventually, settlesWithin } from './support/timing.js';
 import type { RelayConfig } from '../src/config/relay-config.js';
 import type { CachedSearch, GateAnswer } from '../src/qualys/limits/limit-stores.js';

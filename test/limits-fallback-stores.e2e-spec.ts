@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../tools/lib/redis-server.js';
 import { eventually } from './support/timing.js';
 import { FallbackGate, FallbackResults } from '../src/qualys/limits/fallback-stores.js';
 import type { CachedSearch } from '../src/qualys/limits/limit-stores.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../tools/lib/redis-server.js';
 import { eventually } from './support/timing.js';
 import { RedisConnection } from '../src/qualys/limits/redis-connection.js';
 

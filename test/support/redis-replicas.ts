@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { RedisConnection } from '../../src/qualys/limits/redis-connection.js';
-import { startRedisServer, type RedisServerHandle } from './redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../../tools/lib/redis-server.js';
 import { eventually, sleep } from './timing.js';
 
 /** A real redis-server and two replicas' connections to it. */
