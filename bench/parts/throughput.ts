@@ -281,31 +281,38 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Par
   });
   // Each side does under load what it does for one request alone (2 per
   // observable, fewer with batched searches): a side sharing calls between
-  // requests would look faster. Requests cut off at the end of a run made
-  // calls but are not counted as answered, hence the tolerance (at most one
-  // per connection and run).
+  // requests would look faster. The exception is a relay that batches (a lone
+  // request costs it fewer than 2 per observable): its observables join a
+  // batch of another request in flight (spec §12), so under load it makes
+  // fewer, never more. Requests cut off at the end of a run made calls but
+  // are not counted as answered, hence the tolerance (at most one per
+  // connection and run).
   const workOf = (side: Side) => {
     const expected = loneCalls[side] ?? 0;
+    const batches = expected < 2 * options.observablesPerRequest;
     const loads = rounds.flatMap((r) => (r[side] === undefined ? [] : [r[side]]));
     const requests = loads.reduce((sum, l) => sum + l.requests, 0);
     const calls = loads.reduce((sum, l) => sum + l.qualysCalls, 0);
     const perRequest = calls / Math.max(1, requests);
     const tolerance = (expected * options.connections * loads.length) / Math.max(1, requests);
+    const shares = perRequest < expected - 0.01;
     return {
       expected,
       perRequest,
-      same: perRequest >= expected - 0.01 && perRequest <= expected + tolerance + 0.01,
+      shares,
+      same: perRequest <= expected + tolerance + 0.01 && (batches || !shares),
     };
   };
   rows.push({
     part: '2',
     measure: 'Qualys calls per answered request (simulator count, all rounds)',
     value: sides
-      .map(
-        (side) => `${side} ${workOf(side).perRequest.toFixed(2)} (alone ${workOf(side).expected})`,
-      )
+      .map((side) => {
+        const work = workOf(side);
+        return `${side} ${work.perRequest.toFixed(2)} (alone ${work.expected}${work.shares ? ', joins searches in flight' : ''})`;
+      })
       .join(', '),
-    target: "a lone request's, no sharing",
+    target: "a lone request's; fewer only when batching",
     pass: sides.every((side) => workOf(side).same),
   });
   let comparison: Record<string, unknown> | undefined;
