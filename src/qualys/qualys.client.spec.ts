@@ -4,6 +4,7 @@ import { testRelayConfig } from '../../test/support/jwt-test-config.js';
 import { RelayError } from '../common/relay-error.js';
 import type { RelayConfig } from '../config/relay-config.js';
 import type { CallDeadline } from './call-deadline.js';
+import { LimitedSearch } from './limited-search.js';
 import { createLimitStores } from './limits/limit-stores.factory.js';
 import { QualysLimits } from './limits/qualys-limits.js';
 import { QualysAuthenticator } from './qualys-auth.js';
@@ -94,7 +95,13 @@ function start(script: Scripted[], qualys: Partial<RelayConfig['qualys']> = {}):
     observer,
   );
   const created: Harness = {
-    client: new QualysClient(config, auth, caller as QualysCaller, limits, observer),
+    client: new QualysClient(
+      config,
+      auth,
+      new LimitedSearch(config, auth, caller as QualysCaller, limits),
+      limits,
+      observer,
+    ),
     limits,
     searches: [],
     auths: 0,

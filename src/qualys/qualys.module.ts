@@ -13,6 +13,7 @@ import {
 } from './qualys-call-observer.js';
 import { QualysAuthenticator } from './qualys-auth.js';
 import { QualysCaller } from './qualys-call.js';
+import { LimitedSearch } from './limited-search.js';
 import { QualysClient } from './qualys.client.js';
 import { QualysHealthIndicator } from './qualys.health.js';
 import { QualysHttp } from './qualys-http.js';
@@ -45,6 +46,7 @@ import { QualysTokenCache } from './token-cache.js';
     QualysHttp,
     QualysCaller,
     QualysAuthenticator,
+    LimitedSearch,
     QualysClient,
     QualysHealthIndicator,
     { provide: QualysTokenCache, useFactory: () => new QualysTokenCache() },
