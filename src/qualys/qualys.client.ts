@@ -3,7 +3,9 @@ import { QualysHttp, type QualysHttpResponse } from './qualys-http.js';
 import type { RelayContext } from '../auth/relay-context.js';
 import { parseJsonArray, type JsonArrayProblem } from '../common/json-array.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
-import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { QualysConfig } from '../config/relay-config.js';
 import { tokenFromAuthAnswer } from './auth-answer.js';
 import { QUALYS_USER_AGENT } from './qualys-transport.js';
 import {
@@ -138,12 +140,13 @@ export class QualysClient implements OnApplicationShutdown {
   private readonly deadlineMs: number;
 
   constructor(
-    @Inject(RELAY_CONFIG) config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly http: QualysHttp,
     private readonly tokens: QualysTokenCache,
     private readonly limits: QualysLimits,
     @Inject(QUALYS_CALL_OBSERVER) private readonly observer: QualysCallObserver,
   ) {
+    const config = settings.get('relay', { infer: true });
     this.config = config.qualys;
     this.deadlineMs = config.deadlineMs;
   }

@@ -1,8 +1,10 @@
-import { Inject, Injectable, type PipeTransform } from '@nestjs/common';
+import { Injectable, type PipeTransform } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import type { Observable } from '../common/observable.js';
 import { InvalidArgumentError } from '../common/relay-error.js';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import { ObservableDto } from './dto/observable.dto.js';
 
 /** At most this many item problems are listed in one error message. */
@@ -16,7 +18,11 @@ const MAX_REPORTED_PROBLEMS = 5;
  */
 @Injectable()
 export class ObservablesPipe implements PipeTransform<unknown, Observable[]> {
-  constructor(@Inject(RELAY_CONFIG) private readonly config: RelayConfig) {}
+  private readonly config: RelayConfig;
+
+  constructor(settings: ConfigService<RelaySettings, true>) {
+    this.config = settings.get('relay', { infer: true });
+  }
 
   transform(body: unknown): Observable[] {
     if (!Array.isArray(body)) {
