@@ -68,14 +68,17 @@ export class QualysHttp {
       call.query === undefined ? call.url : `${call.url}?${new URLSearchParams(call.query)}`;
     if (call.signal.aborted) throw aborted();
     try {
-      const response = await this.axios.request<string>({
-        method: call.method,
-        url,
-        headers: call.headers,
-        data: call.body,
-        signal: call.signal,
-        maxContentLength: call.maxBytes,
-      });
+      const response = await settledOrAborted(
+        this.axios.request<string>({
+          method: call.method,
+          url,
+          headers: call.headers,
+          data: call.body,
+          signal: call.signal,
+          maxContentLength: call.maxBytes,
+        }),
+        call.signal,
+      );
       return {
         status: response.status,
         // Lower-case names (fetch's Headers), one string per name.
@@ -95,6 +98,29 @@ export class QualysHttp {
       throw transportError(transportCause(error), this.transport.proxyFor(url));
     }
   }
+}
+
+/**
+ * The call's promise, or its abort the moment the signal fires: fetch and
+ * axios take a few turns more to unwind, and the caller's deadline (spec §9)
+ * must free the call's slot and memory at once, not after them. The socket
+ * still closes behind it.
+ */
+function settledOrAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 function aborted(): QualysTransportError {

@@ -1,8 +1,8 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import type { Observable } from '../common/observable.js';
-import { InvalidArgumentError } from '../common/relay-error.js';
 import { ConfigService } from '@nestjs/config';
+import { InvalidArgumentError } from '../common/relay-error.js';
 import type { RelaySettings } from '../config/config.module.js';
 import type { RelayConfig } from '../config/relay-config.js';
 import { ObservableDto } from './dto/observable.dto.js';
@@ -15,6 +15,12 @@ const MAX_REPORTED_PROBLEMS = 5;
  * rules. Nest's `ValidationPipe` cannot validate a top-level array, so this
  * pipe applies the same class-validator metadata item by item and names the
  * offending items. Unknown extra keys are dropped, not rejected.
+ *
+ * Without class-transformer, on purpose: `plainToInstance` (what
+ * `ValidationPipe({ transform: true })` calls) copies every key of the body
+ * recursively, so an attacker's deeply nested extra key overflowed the stack,
+ * and the DTO has nothing to transform — two strings, no dates, no nesting.
+ * The pipe builds the `ObservableDto` from the two fields it validates.
  */
 @Injectable()
 export class ObservablesPipe implements PipeTransform<unknown, Observable[]> {
