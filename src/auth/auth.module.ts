@@ -19,8 +19,10 @@ import { createTokenVerifier } from './token-verifier.factory.js';
       provide: TokenVerifier,
       inject: [ConfigService, EGRESS_DISPATCHER],
       // JWKS keys come through the egress proxy when one is configured (spec §11).
-      useFactory: (settings: ConfigService<RelaySettings, true>, egress: Dispatcher): TokenVerifier =>
-        createTokenVerifier(settings.get('relay.auth', { infer: true }), egress),
+      useFactory: (
+        settings: ConfigService<RelaySettings, true>,
+        egress: Dispatcher,
+      ): TokenVerifier => createTokenVerifier(settings.get('relay.auth', { infer: true }), egress),
     },
     JwtAuthGuard,
   ],

@@ -13,15 +13,17 @@ import { fetch, Response, type Dispatcher } from 'undici';
  *   `fetch(url, init)` instead of building a `Request` that fetch builds
  *   again). Node 20's global fetch bundles an older undici, which does not
  *   accept this package's dispatchers.
- * - `fetch` decodes gzip, deflate and br itself, so axios's
- *   `maxContentLength`, counted on the body fetch hands over, caps the
- *   decoded size: a small compressed bomb cannot get past it.
+ * - `fetch` decodes gzip, deflate and br itself, and the body comes as a
+ *   stream (`responseType: 'stream'`) that `readText` reads with a cap on
+ *   those decoded bytes: a small compressed bomb cannot get past it. Not
+ *   axios's `maxContentLength`: past the limit it leaves fetch's body
+ *   unread, and the connection open, for good.
  * - No redirects (`maxRedirects: 0` is fetch's `redirect: 'manual'`): a 3xx
  *   is an answer like any other.
  * - Every status resolves (`validateStatus: null`): callers map statuses
  *   themselves (spec §7), and a rejected promise per 4xx would cost a stack.
- * - The body stays text (`responseType: 'text'`, no transforms): callers
- *   parse what they expect, bounded, and no JSON is parsed twice.
+ * - No transforms: callers parse what they expect, bounded, and no JSON is
+ *   parsed twice.
  * - `Accept: *\/*` instead of axios's JSON-first default, which is what
  *   fetch would send; calls that want JSON say so.
  */
@@ -36,7 +38,7 @@ export function egressAxiosDefaults(dispatcher?: Dispatcher): CreateAxiosDefault
     fetchOptions: dispatcher === undefined ? {} : { dispatcher },
     maxRedirects: 0,
     validateStatus: null,
-    responseType: 'text',
+    responseType: 'stream',
     transformRequest: [],
     transformResponse: [],
     headers: { common: { Accept: '*/*' } },
@@ -45,24 +47,58 @@ export function egressAxiosDefaults(dispatcher?: Dispatcher): CreateAxiosDefault
 
 /**
  * What failed below HTTP in an axios error of such an instance: the socket's,
- * TLS's, the proxy's or the address check's own error (with its `code`),
- * unwrapped from axios's `Network Error` and fetch's `fetch failed` /
- * `terminated`. Duck-typed: errors from Node's internals may come from
- * another realm (a test VM), where `instanceof` fails.
+ * TLS's, the proxy's or the address check's own error (the first with a
+ * string `code`), unwrapped from axios's `Network Error` and fetch's
+ * wrappers (`fetch failed`, `terminated`, `Request was cancelled.`).
+ * Duck-typed: errors from Node's internals may come from another realm (a
+ * test VM), where `instanceof` fails.
  */
 export function transportCause(error: unknown): unknown {
   let current = isAxiosError(error) && error.cause !== undefined ? error.cause : error;
-  const { name, cause } = (current ?? {}) as { name?: unknown; cause?: unknown };
-  if (name === 'TypeError' && cause !== undefined) current = cause;
+  for (let depth = 0; depth < 3; depth++) {
+    const { code, cause } = (current ?? {}) as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' || typeof cause !== 'object' || cause === null) break;
+    current = cause;
+  }
   return current;
 }
 
-/** Whether axios refused the answer for `maxContentLength` (fetch adapter, decoded bytes). */
-export function isBodyTooLarge(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (
-    code === 'ERR_BAD_RESPONSE' &&
-    typeof message === 'string' &&
-    message.startsWith('maxContentLength size of')
-  );
+/** The answer was larger than the caller accepts (`readText`). */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+  constructor(readonly maxBytes: number) {
+    super(`the answer is larger than ${maxBytes} bytes`);
+  }
+}
+
+/**
+ * A response stream of such an instance as UTF-8 text, refusing more than
+ * `maxBytes` (decoded) with a `BodyTooLargeError`; the stream is cancelled
+ * then, which closes its connection. A UTF-8 BOM is not content.
+ */
+export async function readText(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<string> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      length += value.byteLength;
+      if (length > maxBytes) throw new BodyTooLargeError(maxBytes);
+      chunks.push(value);
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  const text = (
+    chunks.length === 1
+      ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, length)
+      : Buffer.concat(chunks, length)
+  ).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

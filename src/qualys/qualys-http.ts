@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import type { AxiosInstance } from 'axios';
 import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
-import { isBodyTooLarge, transportCause } from '../egress/egress-axios.js';
+import { BodyTooLargeError, readText, transportCause } from '../egress/egress-axios.js';
 import { QUALYS_TRANSPORT } from './qualys-transport.module.js';
 
 export interface QualysHttpRequest {
@@ -68,43 +68,39 @@ export class QualysHttp {
       call.query === undefined ? call.url : `${call.url}?${new URLSearchParams(call.query)}`;
     if (call.signal.aborted) throw aborted();
     try {
-      const response = await settledOrAborted(
-        this.axios.request<string>({
-          method: call.method,
-          url,
-          headers: call.headers,
-          data: call.body,
-          signal: call.signal,
-          maxContentLength: call.maxBytes,
-        }),
-        call.signal,
-      );
-      return {
-        status: response.status,
-        // Lower-case names (fetch's Headers), one string per name.
-        headers: response.headers as QualysHttpResponse['headers'],
-        // Decoded by fetch; its text() drops a UTF-8 BOM, which is not content.
-        data: response.data,
-      };
+      return await settledOrAborted(this.send(url, call), call.signal);
     } catch (error) {
       if (call.signal.aborted) throw aborted();
-      if (isBodyTooLarge(error)) {
-        throw new QualysTransportError(
-          `the answer is larger than ${call.maxBytes} bytes`,
-          BODY_TOO_LARGE,
-          undefined,
-        );
+      if (error instanceof BodyTooLargeError) {
+        throw new QualysTransportError(error.message, BODY_TOO_LARGE, undefined);
       }
       throw transportError(transportCause(error), this.transport.proxyFor(url));
     }
   }
+
+  private async send(url: string, call: QualysHttpRequest): Promise<QualysHttpResponse> {
+    const response = await this.axios.request<ReadableStream<Uint8Array>>({
+      method: call.method,
+      url,
+      headers: call.headers,
+      data: call.body,
+      signal: call.signal,
+    });
+    return {
+      status: response.status,
+      // Lower-case names (fetch's Headers), one string per name.
+      headers: response.headers as QualysHttpResponse['headers'],
+      // Decoded by fetch as `Content-Encoding` says; capped on those bytes (spec §15).
+      data: await readText(response.data, call.maxBytes),
+    };
+  }
 }
 
 /**
- * The call's promise, or its abort the moment the signal fires: fetch and
+ * The call's promise, or its abort the moment `signal` fires: fetch and
  * axios take a few turns more to unwind, and the caller's deadline (spec §9)
  * must free the call's slot and memory at once, not after them. The socket
- * still closes behind it.
+ * still closes behind it (the signal aborts the fetch too).
  */
 function settledOrAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -28,7 +28,10 @@ function transportFor(allowlist: string[]): EgressDispatcher {
 
 /** One GET through the transport's QualysHttp. */
 function get(transport: EgressDispatcher, url: string, maxBytes = 1024 * 1024) {
-  return new QualysHttp(new HttpService(axios.create(egressAxiosDefaults(transport))), transport).request({
+  return new QualysHttp(
+    new HttpService(axios.create(egressAxiosDefaults(transport))),
+    transport,
+  ).request({
     method: 'GET',
     url,
     headers: { 'Accept-Encoding': 'gzip, deflate, br' },

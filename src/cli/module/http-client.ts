@@ -1,6 +1,11 @@
 import axios, { type AxiosInstance } from 'axios';
 import type { Dispatcher } from 'undici';
-import { egressAxiosDefaults, isBodyTooLarge, transportCause } from '../../egress/egress-axios.js';
+import {
+  BodyTooLargeError,
+  egressAxiosDefaults,
+  readText,
+  transportCause,
+} from '../../egress/egress-axios.js';
 
 /**
  * The one place the module CLI sends HTTP (spec §10), for the Threat
@@ -57,26 +62,35 @@ function clientFor(dispatcher: Dispatcher | undefined): AxiosInstance {
 }
 
 export async function sendHttp(call: HttpCall): Promise<HttpAnswer> {
-  const timeout = AbortSignal.timeout(call.timeoutMs);
+  // Aborted at the timeout (the whole exchange, body included), and on any failure.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, call.timeoutMs);
   try {
-    const answer = await clientFor(call.dispatcher).request<string>({
+    const answer = await clientFor(call.dispatcher).request<ReadableStream<Uint8Array>>({
       method: call.method,
       url: call.url,
       headers: call.headers,
       data: call.body,
-      signal: timeout,
-      maxContentLength: MAX_ANSWER_BYTES,
+      signal: controller.signal,
     });
+    const text = await readText(answer.data, MAX_ANSWER_BYTES);
     const contentType = answer.headers['content-type'] as unknown;
     const mediaType = (typeof contentType === 'string' ? contentType : '')
       .split(';')[0]
       .trim()
       .toLowerCase();
-    return { status: answer.status, mediaType, text: answer.data };
+    return { status: answer.status, mediaType, text };
   } catch (error) {
-    if (timeout.aborted) throw new HttpFailure('timeout');
-    if (isBodyTooLarge(error)) throw new HttpFailure('too-large');
+    controller.abort();
+    if (timedOut) throw new HttpFailure('timeout');
+    if (error instanceof BodyTooLargeError) throw new HttpFailure('too-large');
     const code = (transportCause(error) as { code?: unknown } | null)?.code;
     throw new HttpFailure('unreachable', typeof code === 'string' ? code : undefined);
+  } finally {
+    clearTimeout(timer);
   }
 }
