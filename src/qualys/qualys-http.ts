@@ -65,7 +65,9 @@ export class QualysHttp {
 
   async request(call: QualysHttpRequest): Promise<QualysHttpResponse> {
     const url =
-      call.query === undefined ? call.url : `${call.url}?${new URLSearchParams(call.query)}`;
+      call.query === undefined
+        ? call.url
+        : `${call.url}?${new URLSearchParams(call.query).toString()}`;
     if (call.signal.aborted) throw aborted();
     try {
       return await settledOrAborted(this.send(url, call), call.signal);
@@ -111,9 +113,9 @@ function settledOrAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> 
         signal.removeEventListener('abort', onAbort);
         resolve(value);
       },
-      (error: unknown) => {
+      (error: Error) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(error);
       },
     );
   });
