@@ -58,6 +58,7 @@ describe('readText', () => {
   it('joins the chunks as UTF-8 and drops a BOM', async () => {
     expect(await readText(streamOf('\ufeff[{"a":', '"é"}]').body, 100)).toBe('[{"a":"é"}]');
     expect(await readText(streamOf().body, 100)).toBe('');
+    expect(await readText(null, 100)).toBe('');
   });
 
   it('accepts exactly the cap, and refuses one byte more, cancelling the stream', async () => {

@@ -77,9 +77,11 @@ export class BodyTooLargeError extends Error {
  * then, which closes its connection. A UTF-8 BOM is not content.
  */
 export async function readText(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | null,
   maxBytes: number,
 ): Promise<string> {
+  // fetch gives no body at all for 204, 304 and HEAD.
+  if (body === null) return '';
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;

@@ -81,7 +81,7 @@ export class QualysHttp {
   }
 
   private async send(url: string, call: QualysHttpRequest): Promise<QualysHttpResponse> {
-    const response = await this.axios.request<ReadableStream<Uint8Array>>({
+    const response = await this.axios.request<ReadableStream<Uint8Array> | null>({
       method: call.method,
       url,
       headers: call.headers,

@@ -70,7 +70,7 @@ export async function sendHttp(call: HttpCall): Promise<HttpAnswer> {
     controller.abort();
   }, call.timeoutMs);
   try {
-    const answer = await clientFor(call.dispatcher).request<ReadableStream<Uint8Array>>({
+    const answer = await clientFor(call.dispatcher).request<ReadableStream<Uint8Array> | null>({
       method: call.method,
       url: call.url,
       headers: call.headers,
