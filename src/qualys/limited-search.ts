@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { sleep } from '../common/abort.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
-import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { QualysConfig } from '../config/relay-config.js';
 import type { CallDeadline } from './call-deadline.js';
 import {
   BudgetSpentError,
@@ -37,11 +39,12 @@ export class LimitedSearch {
   private readonly config: QualysConfig;
 
   constructor(
-    @Inject(RELAY_CONFIG) config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly auth: QualysAuthenticator,
     private readonly caller: QualysCaller,
     private readonly limits: QualysLimits,
   ) {
+    const config = settings.get('relay', { infer: true });
     this.config = config.qualys;
   }
 

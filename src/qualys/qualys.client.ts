@@ -3,7 +3,9 @@ import type { RelayContext } from '../auth/relay-context.js';
 import { linkSignals } from '../common/abort.js';
 import type { SupportedObservable } from '../common/observable.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
-import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { QualysConfig } from '../config/relay-config.js';
 import type { BatchAnswer, BatchSearch } from './batching/batch-search-port.js';
 import { batchHooks, UnmatchedEventsLog } from './batching/batch-telemetry.js';
 import { InFlightObservables } from './batching/in-flight-observables.js';
@@ -57,12 +59,13 @@ export class QualysClient implements OnApplicationShutdown {
   private readonly batching: BatchingShared;
 
   constructor(
-    @Inject(RELAY_CONFIG) config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly auth: QualysAuthenticator,
     private readonly limited: LimitedSearch,
     private readonly limits: QualysLimits,
     @Inject(QUALYS_CALL_OBSERVER) private readonly observer: QualysCallObserver,
   ) {
+    const config = settings.get('relay', { infer: true });
     this.config = config.qualys;
     this.deadlineMs = config.deadlineMs;
     const log = new Logger('QualysBatching');
