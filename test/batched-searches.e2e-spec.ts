@@ -156,13 +156,16 @@ function relayPair(env: Record<string, string> = {}) {
 }
 
 describe('batched searches answer what separate searches answer (spec §12)', () => {
-  const pair = relayPair();
+  // A generated limit of 3 comes from this configuration, any other from the token (spec §5).
+  const CONFIGURED_LIMIT = 3;
+  const pair = relayPair({ CTR_ENTITIES_LIMIT: String(CONFIGURED_LIMIT) });
 
   it('/observe and /deliberate, over generated investigations and data sets', async () => {
     let batchedCalls = 0;
     let separateCalls = 0;
     await fc.assert(
       fc.asyncProperty(worldArbitrary, async (world) => {
+        const claim = world.limit === CONFIGURED_LIMIT ? undefined : world.limit;
         const simulator = await startQualysSimulator({
           host: '127.0.0.1',
           port: 0,
@@ -177,7 +180,7 @@ describe('batched searches answer what separate searches answer (spec §12)', ()
               pair.batched.url,
               route,
               world.investigation,
-              await tokenFor(pair.batched, simulator, world.limit),
+              await tokenFor(pair.batched, simulator, claim),
             );
             batchedCalls += simulator.stats.searchCalls;
             simulator.resetStats();
@@ -185,7 +188,7 @@ describe('batched searches answer what separate searches answer (spec §12)', ()
               pair.separate.url,
               route,
               world.investigation,
-              await tokenFor(pair.separate, simulator, world.limit),
+              await tokenFor(pair.separate, simulator, claim),
             );
             separateCalls += simulator.stats.searchCalls;
             // Every search completes without error here, so the answers hold the same entities.
@@ -551,6 +554,23 @@ describe('the cache with batched searches (spec §9, §12)', () => {
       relay.simulator.resetStats();
       expect(canonicalAnswer(alone)).toEqual(canonicalAnswer(searched));
     }
+  });
+
+  it('lets /observe reuse the batched searches /deliberate made for the same hashes', async () => {
+    const token = await relay.token();
+    const hashes = [sha256(V.sha256), sha256(V.disputedSha256), md5(md5Of('never-seen'))];
+    relay.simulator.resetStats();
+    const verdicts = await postObservables(relay.url, DELIBERATE, hashes, token);
+    // One batch per state, complete: every hash settled.
+    expect(relay.simulator.stats.searchCalls).toBe(2);
+    expect(verdicts.data?.verdicts?.count).toBe(2);
+    relay.simulator.resetStats();
+    const observed = await postObservables(relay.url, OBSERVE, hashes, token);
+    expect(relay.simulator.stats.searchCalls).toBe(0);
+    const separateToken = await tokenFor(separate, relay.simulator);
+    expect(canonicalAnswer(observed)).toEqual(
+      canonicalAnswer(await postObservables(separate.url, OBSERVE, hashes, separateToken)),
+    );
   });
 });
 
