@@ -52,6 +52,8 @@ function twoRelays(
       QUALYS_ALLOW_INSECURE: 'true',
       QUALYS_SUBSCRIPTION_CONCURRENCY: '2',
       QUALYS_CACHE_TTL_SEC: '60',
+      // A search per observable and state: the load these specs put on the shared limits.
+      QUALYS_BATCH_SIZE: '1',
       QUALYS_RETRIES: '0', // a refused call would fail its request
       CACHE_ENCRYPTION_KEY,
       ...redisEnv(),

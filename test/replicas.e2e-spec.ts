@@ -37,6 +37,8 @@ describe('two replicas sharing Redis (spec §9)', () => {
       QUALYS_ALLOW_INSECURE: 'true',
       QUALYS_SUBSCRIPTION_CONCURRENCY: '2',
       QUALYS_CACHE_TTL_SEC: '60',
+      // A search per observable and state: the load these specs put on the shared limits.
+      QUALYS_BATCH_SIZE: '1',
       QUALYS_RETRIES: '0', // a refused call would fail its request
       REDIS_URL: redis.url,
       CACHE_ENCRYPTION_KEY,

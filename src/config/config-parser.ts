@@ -171,6 +171,7 @@ function parseQualys(reader: EnvReader, deadlineMs: number): QualysConfig {
     cacheTtlMs: reader.integer('QUALYS_CACHE_TTL_SEC', 60, 0, 86_400) * 1000,
     cacheMaxBytes: reader.integer('QUALYS_CACHE_MAX_MB', 32, 1, 65_536) * MIB,
     maxAnswerBytes: reader.integer('QUALYS_MAX_ANSWER_MB', 8, 1, 1024) * MIB,
+    batchSize: reader.integer('QUALYS_BATCH_SIZE', 20, 1, 50),
   };
 }
 

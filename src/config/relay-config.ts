@@ -57,6 +57,8 @@ export interface QualysConfig {
   cacheMaxBytes: number;
   /** Largest Qualys answer read, bytes, decoded (spec §15). */
   maxAnswerBytes: number;
+  /** Observables asked about in one search, at most (spec §12); 1 searches each alone. */
+  batchSize: number;
 }
 
 /** One `host:port` of a Sentinel or Cluster node. */

@@ -19,6 +19,8 @@ const RELAY_SERIES = [
   ['relay_qualys_queued_calls', 'gauge'],
   ['relay_qualys_refusals_total', 'counter'],
   ['relay_qualys_cache_lookups_total', 'counter'],
+  ['relay_qualys_batch_answers_total', 'counter'],
+  ['relay_qualys_observables_settled_total', 'counter'],
   ['relay_qualys_rate_budget_remaining_min', 'gauge'],
   ['relay_qualys_rate_budget_subscriptions', 'gauge'],
   ['relay_redis_state', 'gauge'],

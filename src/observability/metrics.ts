@@ -93,6 +93,20 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
+  private readonly batchAnswers = new Counter({
+    name: 'relay_qualys_batch_answers_total',
+    help: 'Answers of batched searches, by outcome: settled (every observable), split (some re-batched or halved), alone (some searched one by one), refused (400/413/414: halved)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly observablesSettled = new Counter({
+    name: 'relay_qualys_observables_settled_total',
+    help: 'Observable searches (one state of one observable) answered by a batch or by their own search',
+    labelNames: ['by'] as const,
+    registers: [this.registry],
+  });
+
   /** Latest `X-RateLimit-Remaining` per subscription id (a keyed HMAC, never a user name). */
   private readonly budgetReports = new Map<string, { remaining: number; at: number }>();
 
@@ -173,6 +187,15 @@ export class RelayMetrics {
 
   cacheLookup(result: string): void {
     this.cacheLookups.inc({ result });
+  }
+
+  batchAnswered(outcome: string): void {
+    this.batchAnswers.inc({ outcome });
+  }
+
+  observableSettled(by: string): void {
+    // Prometheus label values in snake case, like the other outcomes.
+    this.observablesSettled.inc({ by: by === 'own-search' ? 'own_search' : by });
   }
 
   budgetRemaining(subscriptionId: string, remaining: number | undefined): void {

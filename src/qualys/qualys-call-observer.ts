@@ -1,3 +1,4 @@
+import type { BatchObserver } from './batching/batch-telemetry.js';
 import type { LimitsObserver, RedisState } from './limits/qualys-limits.js';
 import type { QualysCallOutcome, QualysOperation } from './qualys-status.js';
 import type { TokenLookup } from './token-cache.js';
@@ -7,7 +8,7 @@ import type { TokenLookup } from './token-cache.js';
  * HTTP knowledge stays in this module (house style 5); the observer only
  * counts.
  */
-export interface QualysCallObserver extends LimitsObserver {
+export interface QualysCallObserver extends LimitsObserver, BatchObserver {
   /** One HTTP call (each retry is a call), its outcome, duration and what a trace may show of it. */
   call(
     operation: QualysOperation,
@@ -70,5 +71,7 @@ export function withCallSpans(
     redisState: (state) => observer.redisState(state),
     queueDepth: (delta) => observer.queueDepth(delta),
     cacheLookup: (result) => observer.cacheLookup(result),
+    batchAnswered: (outcome) => observer.batchAnswered(outcome),
+    observableSettled: (by) => observer.observableSettled(by),
   };
 }

@@ -65,8 +65,10 @@ export function deadlineReached(
   );
 }
 
+const UNEXPECTED_RESPONSE = 'Unexpected response from Qualys IOC: ';
+
 export function unexpectedResponse(what: string): RelayError {
-  return new RelayError(ErrorCode.UNKNOWN, `Unexpected response from Qualys IOC: ${what}`);
+  return new RelayError(ErrorCode.UNKNOWN, `${UNEXPECTED_RESPONSE}${what}`);
 }
 
 /** Spec §7: a message for the caller never quotes their own credentials back. */
@@ -129,6 +131,31 @@ export function errorForStatus(
   }
 }
 
+/** Spec §12: the statuses that refuse a batch as such (its filter), not "nothing found". */
+export type BatchRefusalStatus = 400 | 413 | 414;
+
+export function isBatchRefusal(status: number): status is BatchRefusalStatus {
+  return status === 400 || status === 413 || status === 414;
+}
+
+/** Qualys refused a batch's filter (spec §12): the batch is split, never answered as such. */
+export class BatchRefusedError extends Error {
+  override readonly name = 'BatchRefusedError';
+  constructor(readonly status: BatchRefusalStatus) {
+    super(`Qualys IOC refused a batched search with HTTP ${status}`);
+  }
+}
+
+/**
+ * Spec §15: an answer over `QUALYS_MAX_ANSWER_MB`. The error a single search
+ * answers; a batch counts it as a full answer instead (spec §12).
+ */
+export class AnswerTooLargeError extends RelayError {
+  constructor() {
+    super(ErrorCode.UNKNOWN, `${UNEXPECTED_RESPONSE}the response body is too large`);
+  }
+}
+
 /**
  * Spec §7: a transport failure (no HTTP answer) as a relay error. Only the
  * API URL is named — never a token or credential.
@@ -140,7 +167,7 @@ export function errorForTransportFailure(error: unknown, apiUrl: string): RelayE
   if (code !== undefined && TLS_ERROR_CODES.has(code)) {
     return new RelayError(ErrorCode.UNKNOWN, `Unable to verify SSL certificate: ${message}`);
   }
-  if (code === BODY_TOO_LARGE) return unexpectedResponse('the response body is too large');
+  if (code === BODY_TOO_LARGE) return new AnswerTooLargeError();
   if (proxyHost !== undefined) {
     const failure = proxyFailure(message, code);
     if (failure !== undefined) {

@@ -63,6 +63,8 @@ function start(script: Scripted[], qualys: Partial<RelayConfig['qualys']> = {}):
     refusal: noop,
     budgetRemaining: noop,
     redisState: noop,
+    batchAnswered: noop,
+    observableSettled: noop,
     queueDepth: noop,
     cacheLookup: noop,
   };

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { RelayContext } from '../auth/relay-context.js';
 import { linkSignals, sleep } from '../common/abort.js';
 import { ErrorCode, RelayError } from '../common/relay-error.js';
@@ -12,6 +12,7 @@ import {
   SlotWaitAbortedError,
   type LimitRefusal,
   type SearchAnswer,
+  type SearchKeys,
   type SearchProgress,
 } from './limits/qualys-limits.js';
 import { RelayRequestScope, SearchDeadlineError } from './limits/relay-request-scope.js';
@@ -19,11 +20,25 @@ import { QualysAuthenticator } from './qualys-auth.js';
 import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
 import { QualysCaller, type Answer, type SearchCall } from './qualys-call.js';
 import {
+  AnswerTooLargeError,
+  BatchRefusedError,
   connectionError,
   deadlineReached,
   errorForStatus,
+  isBatchRefusal,
   rateLimitReached,
 } from './qualys-errors.js';
+import type { QualysEvent } from './qualys-event.js';
+import type { BatchAnswer, BatchSearch } from './batching/batch-search-port.js';
+import { batchHooks, UnmatchedEventsLog } from './batching/batch-telemetry.js';
+import { InFlightObservables } from './batching/in-flight-observables.js';
+import { LearnedBatchSizes } from './batching/learned-batch-sizes.js';
+import type { SupportedObservable } from '../common/observable.js';
+import {
+  ObservableSearches,
+  type BatchingShared,
+  type ObservableSearchOptions,
+} from './observable-searches.js';
 import { expectedAnswerBytes, onlyObjects, parseEventsArray, resultOf } from './events-answer.js';
 import { nextStep } from './retry-policy.js';
 import type { RequestWork, SearchOptions, SearchResult, SearchRun } from './search-options.js';
@@ -31,6 +46,8 @@ import type { RequestWork, SearchOptions, SearchResult, SearchRun } from './sear
 // The types of this façade's API, so that callers need no other file of qualys/.
 export { RelayRequestScope, SearchDeadlineError } from './limits/relay-request-scope.js';
 export type { RequestWork, SearchOptions, SearchResult } from './search-options.js';
+export type { StateOutcome } from './batching/batch-search-port.js';
+export type { ObservableSearches, ObservableSearchOptions } from './observable-searches.js';
 
 /**
  * The relay's only door to Qualys IOC, and the only place that knows HTTP
@@ -45,6 +62,8 @@ export type { RequestWork, SearchOptions, SearchResult } from './search-options.
 export class QualysClient implements OnApplicationShutdown {
   private readonly config: QualysConfig;
   private readonly deadlineMs: number;
+  /** What batching shares between requests in this process (spec §12). */
+  private readonly batching: BatchingShared;
 
   constructor(
     @Inject(RELAY_CONFIG) config: RelayConfig,
@@ -55,6 +74,14 @@ export class QualysClient implements OnApplicationShutdown {
   ) {
     this.config = config.qualys;
     this.deadlineMs = config.deadlineMs;
+    const log = new Logger('QualysBatching');
+    const unmatched = new UnmatchedEventsLog(log);
+    this.batching = {
+      batchSize: config.qualys.batchSize,
+      learned: new LearnedBatchSizes(),
+      inFlight: new InFlightObservables(),
+      hooks: (subscriptionId) => batchHooks(observer, log, unmatched, subscriptionId),
+    };
   }
 
   /**
@@ -71,11 +98,105 @@ export class QualysClient implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * The searches of a request's observables, both states each: from the
+   * cache, else batched (spec §12). `run()` ends when every state has ended.
+   */
+  searchObservables(
+    relayContext: RelayContext,
+    observables: readonly SupportedObservable[],
+    options: ObservableSearchOptions,
+  ): ObservableSearches {
+    return new ObservableSearches(this, relayContext, observables, options, this.batching);
+  }
+
   /** `GET /ioc/events` under the subscription's limits; 400/404 mean "nothing found" (spec §7). */
-  async searchEvents(relayContext: RelayContext, options: SearchOptions): Promise<SearchResult> {
+  searchEvents(relayContext: RelayContext, options: SearchOptions): Promise<SearchResult> {
+    return this.withinDeadline(relayContext, options, (deadline, progress) =>
+      this.search(relayContext, options, deadline, progress),
+    );
+  }
+
+  /**
+   * Spec §12: one search of the batching engine. An observable's own search
+   * is `searchEvents`; a batch's refusal (400/413/414) and an answer over the
+   * size cap are answers of their own, which the engine splits or re-batches.
+   */
+  async searchBatch(
+    relayContext: RelayContext,
+    search: BatchSearch,
+    request: RelayRequestScope,
+    signal?: AbortSignal,
+  ): Promise<BatchAnswer> {
+    // Still waiting for its turn at the deadline: waiting for limits (spec §9).
+    if (request.expired) throw new SearchDeadlineError(true);
+    const { filter, active, pageSize, observables } = search;
+    try {
+      const found = await this.searchEvents(relayContext, {
+        active,
+        pageSize,
+        filter,
+        request,
+        signal,
+        observables,
+      });
+      return { kind: 'events', ...found };
+    } catch (error) {
+      if (observables > 1 && error instanceof BatchRefusedError)
+        return { kind: 'refused', status: error.status };
+      if (observables > 1 && error instanceof AnswerTooLargeError) return { kind: 'too-large' };
+      throw error;
+    }
+  }
+
+  /**
+   * Spec §12: the cached answer of an observable's own search, looked up
+   * before batching — token first, as for a search (spec §9).
+   */
+  cachedSearch(
+    relayContext: RelayContext,
+    options: Pick<SearchOptions, 'active' | 'pageSize' | 'filter' | 'request'>,
+  ): Promise<SearchResult | undefined> {
+    if (!this.limits.cacheEnabled) return Promise.resolve(undefined);
+    return this.withinDeadline(relayContext, options, async (deadline) => {
+      await this.auth.session(relayContext, deadline);
+      return this.cached(this.limits.keysOf(relayContext, options), options.pageSize);
+    });
+  }
+
+  /** Spec §12: an observable settled by a batch, cached as if its own search had run. */
+  async cacheSettled(
+    relayContext: RelayContext,
+    search: { filter: string; active: boolean; pageSize: number },
+    events: readonly QualysEvent[],
+    fetchedAt: number,
+  ): Promise<void> {
+    const keys = this.limits.keysOf(relayContext, search);
+    const eventsJson = JSON.stringify(events);
+    await this.limits.store(keys, { pageSize: search.pageSize, eventsJson, fetchedAt });
+  }
+
+  /** Whose subscription and credentials a relay context searches with (spec §9, §12). */
+  idsOf(relayContext: RelayContext): { subscriptionId: string; credentialsId: string } {
+    const { subscriptionId, sharing } = this.limits.keysOf(relayContext, {
+      active: true,
+      pageSize: 1,
+    });
+    return { subscriptionId, credentialsId: sharing.credentialsId };
+  }
+
+  /**
+   * Runs `work` within the search's call deadline, which never outlives its
+   * request's (spec §9), and turns giving up at that deadline into
+   * `SearchDeadlineError`.
+   */
+  private async withinDeadline<T>(
+    relayContext: RelayContext,
+    options: Pick<SearchOptions, 'request' | 'signal'>,
+    work: (deadline: CallDeadline, progress: SearchProgress) => Promise<T>,
+  ): Promise<T> {
     const { request } = options;
     const linked = linkSignals(request.signal, options.signal);
-    // Spec §9: a search's call deadline never outlives its request's deadline.
     const deadline = new CallDeadline(
       Math.min(this.config.budgetMs, request.remainingMs()),
       linked.signal,
@@ -83,7 +204,7 @@ export class QualysClient implements OnApplicationShutdown {
     const progress: SearchProgress = { waitingForLimits: false };
     const searchEnded = this.observer.searchStarted();
     try {
-      return await this.search(relayContext, options, deadline, progress);
+      return await work(deadline, progress);
     } catch (error) {
       // The deadline of a late search ends with its request's deadline, so a
       // call timing out then is the deadline too, whichever timer fired first.
@@ -142,19 +263,25 @@ export class QualysClient implements OnApplicationShutdown {
     // Spec §9: token first. A wrong password gets the /auth error, and never
     // another caller's results or a slot.
     const session = await this.auth.session(relayContext, deadline);
-    const search: SearchRun = { relayContext, url, query, session, keys, request: options.request };
+    const observables = options.filter === undefined ? 0 : (options.observables ?? 1);
+    const { request } = options;
+    const search: SearchRun = { relayContext, url, query, session, keys, request, observables };
     const fetch = (signal: AbortSignal | undefined, shared: SearchProgress) =>
       this.fetchSearch(search, signal ? deadline.with(signal) : deadline, shared);
     if (options.fresh) return resultOf(await fetch(undefined, progress));
 
-    const cached = await this.limits.cached(keys, options.pageSize);
-    if (cached !== undefined)
-      return {
-        events: onlyObjects(cached.events),
-        bytes: cached.bytes,
-        fetchedAt: cached.fetchedAt,
-      };
-    return resultOf(await this.limits.share(keys, deadline.signal, fetch, deadline.remaining()));
+    // Spec §12: a batch's observables were looked up one by one before it.
+    const batch = observables > 1;
+    const cached = batch ? undefined : await this.cached(keys, options.pageSize);
+    if (cached !== undefined) return cached;
+    const shared = this.limits.share(keys, deadline.signal, fetch, deadline.remaining(), batch);
+    return resultOf(await shared);
+  }
+
+  private async cached(keys: SearchKeys, pageSize: number): Promise<SearchResult | undefined> {
+    const cached = await this.limits.cached(keys, pageSize);
+    if (cached === undefined) return undefined;
+    return { events: onlyObjects(cached.events), bytes: cached.bytes, fetchedAt: cached.fetchedAt };
   }
 
   /** One search answer from Qualys, with a token refreshed once after a 401 (spec §7). */
@@ -190,6 +317,9 @@ export class QualysClient implements OnApplicationShutdown {
         },
       );
       const fetchedAt = Date.now();
+      // Spec §12: a batch's filter refused is not "nothing found" for its observables.
+      if (search.observables > 1 && isBatchRefusal(response.status))
+        throw new BatchRefusedError(response.status);
       if (statusClass === 'not_found') return { pageSize, eventsJson: '[]', events: [], fetchedAt };
       if (statusClass !== 'success')
         throw errorForStatus(statusClass, response.status, response.data, relayContext.credentials);
@@ -237,10 +367,10 @@ export class QualysClient implements OnApplicationShutdown {
       let answer: Answer;
       let refusal: LimitRefusal | undefined;
       try {
-        // What a trace shows of the call (spec §14); one observable per search, none for /health.
+        // What a trace shows of the call (spec §14): how many observables, never which.
         answer = await this.caller.search(search.relayContext.apiUrl, call, deadline, {
           active: search.query.state === 'true',
-          batchSize: search.query.filter === undefined ? 0 : 1,
+          batchSize: search.observables,
           retry,
           slotWaitMs: performance.now() - waitStarted,
         });

@@ -22,6 +22,12 @@ export interface SearchOptions {
   signal?: AbortSignal;
   /** Never read or share a cached answer (spec §9: `/health` exists to reach Qualys). */
   fresh?: boolean;
+  /**
+   * How many observables the filter asks about (default 1). More than one is
+   * a batch (spec §12): never cached as such, and its 400/413/414 refuse it
+   * instead of meaning "nothing found".
+   */
+  observables?: number;
 }
 
 /** A search's events, their size and when Qualys answered them; from the cache, when it was fetched (spec §13). */
@@ -41,4 +47,6 @@ export interface SearchRun {
   session: QualysSession;
   keys: SearchKeys;
   request: RelayRequestScope;
+  /** Observables the filter asks about: 0 for the health check, more than 1 for a batch. */
+  observables: number;
 }

@@ -4,12 +4,13 @@ import { ErrorCode, RelayError, type RelayErrorItem } from '../common/relay-erro
 import type { ObservationEntities, Verdict } from '../ctim/ctim.types.js';
 import {
   SearchDeadlineError,
+  type ObservableSearches,
   type QualysClient,
   type RelayRequestScope,
   type SearchResult,
+  type StateOutcome,
 } from '../qualys/qualys.client.js';
 import { RateLimitReachedError } from '../qualys/qualys-errors.js';
-import { buildSearchFilter } from '../qualys/search-filter.js';
 import { AnswerBudget, serializedBytes } from './answer-budget.js';
 
 /** Units of work per observable (spec §15): its active and its historical search. */
@@ -46,23 +47,20 @@ export type MapAnswers = (
 ) => Observation;
 
 /**
- * One observable's two searches. Its fields start empty and fill as its
- * searches start and settle: an observable still waiting for its turn costs
- * this object and nothing else (no promise, signal or timer).
+ * One observable's two searches, as they end. An observable still waiting
+ * for its searches costs this object and what the batching engine keeps of
+ * it (spec §15): no promise, signal or timer of its own.
  */
 class ObservableWork {
-  /** Searches not yet settled or skipped. */
+  /** Searches not yet ended. */
   open = SEARCHES_PER_OBSERVABLE;
-  /** Searches started and not yet settled. */
-  running = 0;
-  filter: string | undefined;
   /** Index 0: active events, 1: historical ones. */
   readonly settled: (Settled | undefined)[] = [undefined, undefined];
   /** The first hard failure: the sibling is abandoned, and this is what the observable answers. */
   failure: unknown;
   /** An unfinished search at the deadline, and whether it was waiting for limits (spec §9). */
   late: boolean | undefined;
-  /** Aborts the searches still running (a sibling failed, or the observable was left out). */
+  /** Ends its own searches (a sibling failed, or the observable was left out); made when asked for. */
   abandon: AbortController | undefined;
   /** Bytes of its answers held against the memory budget until it is mapped. */
   heldBytes = 0;
@@ -93,15 +91,17 @@ export interface RunOptions {
   asRelayError: (error: unknown) => RelayError;
 }
 
+/** Why the searches of an observable left out of the answer ended (never answered). */
+const LEFT_OUT = new Error('left out of the answer');
+
 /**
- * Spec §5 and §15: the searches of a request's admitted observables, started
- * lazily — at most the request's launch window at once, in request order,
- * the next as one settles — so a thousand observables waiting for their
- * turn hold a small object each rather than a promise chain, signals and a
- * queue ticket per search. Observables are mapped in request order as
- * their searches end, each answer's events held against the memory budget
- * until then; the first observable that does not fit the answer's size
- * limit and every one after it are left out, their searches abandoned.
+ * Spec §5, §12 and §15: the searches of a request's admitted observables —
+ * from the cache, else batched, at most the request's launch window at
+ * once (the client's `searchObservables`). Observables are mapped in
+ * request order as their searches end, each answer's events held against
+ * the memory budget until then; the first observable that does not fit the
+ * answer's size limit and every one after it are left out, their searches
+ * abandoned.
  *
  * A hard failure abandons the sibling search, so no call, retry or wait
  * outlives the answer; that failure is the one reported. Running out of
@@ -110,7 +110,6 @@ export interface RunOptions {
  */
 export class ObservationRun {
   private readonly works: ObservableWork[];
-  private readonly units: number;
   private readonly answer: AnswerBudget;
   private readonly result: RunResult = {
     entities: [],
@@ -120,104 +119,60 @@ export class ObservationRun {
     leftOut: 0,
   };
   private readonly errorKeys = new Set<string>();
-  /** The next unit (observable × state) to start. */
-  private nextUnit = 0;
-  private running = 0;
+  private readonly searches: ObservableSearches;
   /** The next observable to map. */
   private cursor = 0;
   private cut = false;
-  private launching = false;
-  private finish: (() => void) | undefined;
 
   constructor(
-    private readonly qualys: QualysClient,
+    qualys: QualysClient,
     observables: readonly SupportedObservable[],
     private readonly options: RunOptions,
   ) {
     this.works = observables.map((observable) => new ObservableWork(observable));
-    this.units = this.works.length * SEARCHES_PER_OBSERVABLE;
     this.answer = new AnswerBudget(options.maxAnswerBytes);
-  }
-
-  run(): Promise<RunResult> {
-    return new Promise<RunResult>((resolve) => {
-      this.finish = () => resolve(this.result);
-      this.launch();
-      this.finishIfDone();
+    this.searches = qualys.searchObservables(options.relayContext, observables, {
+      request: options.request,
+      finished: (index, active, outcome) => this.finished(this.works[index], active, outcome),
+      endsObservable: (error) => !isPartial(error),
+      signalOf: (index) => (this.works[index].abandon ??= new AbortController()).signal,
     });
   }
 
-  /** Starts units while the window has room; skips those no longer needed. */
-  private launch(): void {
-    if (this.launching) return;
-    this.launching = true;
-    const { request } = this.options;
+  async run(): Promise<RunResult> {
     try {
-      while (this.running < request.launchWindow && this.nextUnit < this.units) {
-        const unit = this.nextUnit++;
-        const work = this.works[Math.floor(unit / SEARCHES_PER_OBSERVABLE)];
-        const state = unit % SEARCHES_PER_OBSERVABLE;
-        if (work.leftOut || work.failure !== undefined) {
-          this.skip(work);
-        } else if (request.expired) {
-          // Still waiting for its turn at the deadline: waiting for limits (spec §9).
-          work.settled[state] = { reason: new SearchDeadlineError(true) };
-          this.skip(work);
-        } else {
-          this.start(work, state);
-        }
+      await this.searches.run();
+    } catch (error) {
+      // Not foreseen: whatever had not ended answers it (as `unknown`, logged once).
+      for (const work of this.works) {
+        while (work.open > 0)
+          this.finished(work, work.settled[0] === undefined, {
+            kind: 'failed',
+            error,
+          });
       }
-    } finally {
-      this.launching = false;
     }
+    return this.result;
   }
 
-  private start(work: ObservableWork, state: number): void {
-    const { relayContext, request } = this.options;
-    work.filter ??= buildSearchFilter(work.observable);
-    work.abandon ??= new AbortController();
-    work.running++;
-    this.running++;
-    void this.qualys
-      .searchEvents(relayContext, {
-        active: state === 0,
-        pageSize: relayContext.entitiesLimit,
-        filter: work.filter,
-        request,
-        signal: work.abandon.signal,
-      })
-      .then(
-        (found) => {
-          if (!work.leftOut) {
-            request.hold(found.bytes);
-            work.heldBytes += found.bytes;
-            work.settled[state] = { result: found };
-          }
-        },
-        (error: unknown) => {
-          if (work.leftOut) return;
-          if (!isPartial(error) && work.failure === undefined && !work.abandon?.signal.aborted) {
-            work.failure = error;
-            work.abandon?.abort();
-          }
-          work.settled[state] = { reason: error };
-        },
-      )
-      .finally(() => {
-        work.running--;
-        this.running--;
-        this.settle(work);
-        this.launch();
-        this.finishIfDone();
-      });
-  }
-
-  /** A unit that will not be searched (any more). */
-  private skip(work: ObservableWork): void {
-    this.settle(work);
-  }
-
-  private settle(work: ObservableWork): void {
+  /** A search of `work` ended: its events, or its error. */
+  private finished(work: ObservableWork, active: boolean, outcome: StateOutcome): void {
+    const state = active ? 0 : 1;
+    if (!work.leftOut && work.settled[state] === undefined) {
+      if (outcome.kind === 'settled') {
+        const { events, bytes, fetchedAt } = outcome;
+        this.options.request.hold(bytes);
+        work.heldBytes += bytes;
+        work.settled[state] = { result: { events, bytes, fetchedAt } };
+      } else {
+        const { error } = outcome;
+        if (!isPartial(error) && work.failure === undefined && !work.abandon?.signal.aborted) {
+          work.failure = error;
+          work.abandon?.abort();
+        }
+        work.settled[state] = { reason: error };
+      }
+    }
     this.options.request.settle(1);
     work.open--;
     if (work.open === 0) this.mapInOrder();
@@ -290,17 +245,14 @@ export class ObservationRun {
   private leaveOut(from: number): void {
     this.cut = true;
     this.result.leftOut = this.works.length - from;
-    for (const work of this.works.slice(from)) {
+    for (const [offset, work] of this.works.slice(from).entries()) {
       work.leftOut = true;
       this.options.request.release(work.heldBytes);
       work.heldBytes = 0;
       work.settled.fill(undefined);
-      if (work.running > 0) work.abandon?.abort();
+      work.abandon?.abort();
+      this.searches.abandon(from + offset, LEFT_OUT);
     }
-  }
-
-  private finishIfDone(): void {
-    if (this.running === 0 && this.nextUnit >= this.units) this.finish?.();
   }
 }
 

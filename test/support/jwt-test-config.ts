@@ -34,6 +34,7 @@ export function testRelayConfig(
       cacheTtlMs: 0,
       cacheMaxBytes: 1024 * 1024,
       maxAnswerBytes: 8 * 1024 * 1024,
+      batchSize: 1,
       ...overrides.qualys,
     },
     entitiesLimit: overrides.entitiesLimit ?? 100,

@@ -46,6 +46,8 @@ export async function startQualysModule(
     JWT_SECRET: UNUSED_JWT_SECRET,
     QUALYS_ALLOW_INSECURE: 'true',
     QUALYS_CACHE_TTL_SEC: '0',
+    // One search per observable and state, as before batching (spec §12); batching specs set their own.
+    QUALYS_BATCH_SIZE: '1',
     LOG_LEVEL: 'silent',
     ...env,
   });

@@ -80,6 +80,8 @@ export async function startRelayHarness(options: HarnessOptions = {}): Promise<R
     // calls Qualys, as fast as the simulator allows. Limit specs set their own.
     QUALYS_SUBSCRIPTION_CONCURRENCY: '64',
     QUALYS_CACHE_TTL_SEC: '0',
+    // One search per observable and state, as before batching (spec §12); batching specs set their own.
+    QUALYS_BATCH_SIZE: '1',
     LOG_LEVEL: 'silent',
     ...options.env,
   });

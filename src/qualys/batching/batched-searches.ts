@@ -44,8 +44,13 @@ export interface BatchedSearchOptions {
   batchSize: number;
   /** At most this many searches in flight at once (the request's launch window); default unbounded. */
   maxInFlight?: number;
-  /** Passed to every search: the request left, or was cut (spec §15). */
+  /** Passed to every batch: the request left, or was cut (spec §15). */
   signal?: AbortSignal;
+  /**
+   * The signal of observable `index`'s own searches, when it may end before
+   * its request (its other state failed, or it was left out); default `signal`.
+   */
+  signalOf?: (index: number) => AbortSignal | undefined;
   /** The subscription's batch size learned from refusals (spec §12, per process). */
   learned?: { sizes: LearnedBatchSizes; subscriptionId: string };
   /** Observables in flight for these credentials in this process, to join (spec §12). */
@@ -264,8 +269,10 @@ export class BatchedSearches {
   }
 
   private start(task: Task): void {
-    const { port, limit, signal } = this.options;
+    const { port, limit, signalOf } = this.options;
     const n = task.units.length;
+    const own = n === 1 ? signalOf?.(task.units[0].item.index) : undefined;
+    const signal = own ?? this.options.signal;
     const search = {
       filter: batchFilter(task.units.map((unit) => unit.item.observable)),
       active: task.state === ACTIVE,

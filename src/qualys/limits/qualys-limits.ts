@@ -137,14 +137,28 @@ export class QualysLimits {
     return this.sharing.cached(keys.sharing, pageSize);
   }
 
-  /** `fetch` once for every identical search meanwhile, here and on other replicas; cached. */
+  /**
+   * `fetch` once for every identical search meanwhile, here and on other
+   * replicas, cached; a batch's only here, and not cached (search-sharing.ts).
+   */
   share(
     keys: SearchKeys,
     signal: AbortSignal | undefined,
     fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
     remainingMs: number,
+    batch = false,
   ): Promise<SearchAnswer> {
-    return this.sharing.share(keys.sharing, signal, fetch, remainingMs);
+    return this.sharing.share(keys.sharing, signal, fetch, remainingMs, batch);
+  }
+
+  /** Whether answers are cached at all (`QUALYS_CACHE_TTL_SEC` > 0). */
+  get cacheEnabled(): boolean {
+    return this.sharing.cacheEnabled;
+  }
+
+  /** Caches an answer for the search `keys` name, as if it had run (spec §12). */
+  store(keys: SearchKeys, answer: Omit<SearchAnswer, 'events'>): Promise<void> {
+    return this.sharing.store(keys.sharing, answer);
   }
 
   /** Waits for a slot of the subscription for a call of `request` (subscription-scheduler.ts). */

@@ -100,30 +100,51 @@ export class SearchSharing {
   }
 
   /**
+   * Caches `answer` as the answer of the search `keys` name, as if that
+   * search had run (spec §12: an observable settled by a batch).
+   */
+  async store(keys: SharingKeys, answer: Omit<SearchAnswer, 'events'>): Promise<void> {
+    if (!this.cacheEnabled) return;
+    const { pageSize, eventsJson, fetchedAt } = answer;
+    await this.results.set(
+      keys.credentialsId,
+      keys.cacheKey,
+      { pageSize, eventsJson, fetchedAt },
+      this.ttlMs,
+    );
+  }
+
+  /**
    * Runs `fetch` once for every identical search asking meanwhile, here and
    * on other replicas, and caches its answer. The shared call is aborted
    * only when every caller has left; a caller whose `signal` aborts leaves
-   * at once with `SharedSearchLeftError`.
+   * at once with `SharedSearchLeftError`. A batch (spec §12) is shared in
+   * this process only and never cached: what it settles is cached per
+   * observable instead.
    */
   share(
     keys: SharingKeys,
     signal: AbortSignal | undefined,
     fetch: (signal: AbortSignal, progress: SearchProgress) => Promise<SearchAnswer>,
     remainingMs: number,
+    batch = false,
   ): Promise<SearchAnswer> {
-    const key = `${keys.credentialsId}:${keys.coalesceKey}`;
+    const key = `${keys.credentialsId}:${batch ? 'batch:' : ''}${keys.coalesceKey}`;
     let shared = this.inflight.get(key);
+    // A batch is no cache lookup: its observables were looked up one by one.
+    const onLookup = batch ? undefined : this.onLookup;
     if (shared === undefined) {
-      this.onLookup?.('miss');
+      onLookup?.('miss');
       const controller = new AbortController();
       const progress: SearchProgress = { waitingForLimits: false };
       const created: Shared = {
-        promise: this.fetchOnce(keys, controller.signal, progress, fetch, remainingMs).finally(
-          () => {
-            created.settled = true;
-            this.inflight.delete(key);
-          },
-        ),
+        promise: (batch
+          ? fetch(controller.signal, progress)
+          : this.fetchOnce(keys, controller.signal, progress, fetch, remainingMs)
+        ).finally(() => {
+          created.settled = true;
+          this.inflight.delete(key);
+        }),
         controller,
         progress,
         joiners: 0,
@@ -132,7 +153,7 @@ export class SearchSharing {
       shared = created;
       this.inflight.set(key, shared);
     } else {
-      this.onLookup?.('coalesced');
+      onLookup?.('coalesced');
     }
     return this.join(shared, signal);
   }
@@ -160,15 +181,7 @@ export class SearchSharing {
     }
     try {
       const answer = await fetch(signal, progress);
-      if (this.cacheEnabled) {
-        const { pageSize, eventsJson, fetchedAt } = answer;
-        await this.results.set(
-          credentialsId,
-          keys.cacheKey,
-          { pageSize, eventsJson, fetchedAt },
-          this.ttlMs,
-        );
-      }
+      await this.store(keys, answer);
       return answer;
     } finally {
       if (owner && this.cacheEnabled) await this.replicas.finish(credentialsId, coalesceKey);
