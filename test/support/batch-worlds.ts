@@ -204,27 +204,48 @@ function eventOf(n: number, active: boolean, spec: Bundle): QualysEvent {
   return event;
 }
 
-/** The events of some bundles, interleaved as a data set holds them (numbered in order). */
-function eventsOf(bundles: readonly Bundle[]): SimulatorEvent[] {
+/**
+ * The events of some bundles, numbered in data-set order: interleaved
+ * (round by round, each bundle's next event) or bundle after bundle — then a
+ * full page of a batch holds all of one observable's events and few or none
+ * of another's (spec §12 "What is left").
+ */
+function eventsOf(
+  bundles: readonly Bundle[],
+  order: 'interleaved' | 'sequential',
+): SimulatorEvent[] {
   const events: SimulatorEvent[] = [];
   let n = 0;
+  const push = (spec: Bundle, active: boolean) => {
+    n++;
+    events.push({ active, event: eventOf(n, active, spec) });
+  };
+  if (order === 'sequential') {
+    for (const spec of bundles) {
+      for (let i = 0; i < spec.active; i++) push(spec, true);
+      for (let i = 0; i < spec.historical; i++) push(spec, false);
+    }
+    return events;
+  }
   const longest = Math.max(0, ...bundles.map((b) => Math.max(b.active, b.historical)));
   for (let round = 0; round < longest; round++) {
     for (const spec of bundles) {
-      if (round < spec.active) events.push({ active: true, event: eventOf(++n, true, spec) });
-      if (round < spec.historical) {
-        events.push({ active: false, event: eventOf(++n, false, spec) });
-      }
+      if (round < spec.active) push(spec, true);
+      if (round < spec.historical) push(spec, false);
     }
   }
   return events;
 }
 
+const order = fc.constantFrom<'interleaved' | 'sequential'>('interleaved', 'sequential');
+
 /** Mixed investigations over mixed data sets. */
 const mixedWorld: fc.Arbitrary<World> = fc.integer({ min: 1, max: 4 }).chain((limit) =>
   fc.record({
     limit: fc.constant(limit),
-    events: fc.array(bundle(limit), { minLength: 0, maxLength: 10 }).map(eventsOf),
+    events: fc
+      .tuple(fc.array(bundle(limit), { minLength: 0, maxLength: 10 }), order)
+      .map(([bundles, inOrder]) => eventsOf(bundles, inOrder)),
     investigation: fc.shuffledSubarray([...CANDIDATES], { minLength: 1, maxLength: 24 }),
     containsMatch: fc.boolean(),
     looseHashes: fc.boolean(),
@@ -232,37 +253,44 @@ const mixedWorld: fc.Arbitrary<World> = fc.integer({ min: 1, max: 4 }).chain((li
 );
 
 /**
- * Hashes with exactly L active events each (and 0 or L historical): a
- * batch of them is answered exactly full (spec §12 "What is left"), with md5
- * and sha256 of one file side by side when both are asked for.
+ * Only hashes with events, counts in multiples of L: their batches are often
+ * answered full — exactly full when every count is L (spec §12 "What is
+ * left"), past full when some are larger, and in data-set order one hash's
+ * events may fill the whole page — with md5 and sha256 of one file side by
+ * side when both are asked for.
  */
-const fullWorld: fc.Arbitrary<World> = fc.integer({ min: 1, max: 3 }).chain((limit) =>
-  fc
+const fullWorld: fc.Arbitrary<World> = fc.integer({ min: 1, max: 3 }).chain((limit) => {
+  const count = fc.constantFrom(0, 1, limit, limit, limit, 2 * limit, 3 * limit);
+  return fc
     .record({
-      files: fc.uniqueArray(fc.nat({ max: FILES.length - 1 }), { minLength: 2, maxLength: 6 }),
-      historical: fc.constantFrom(0, limit),
+      files: fc.uniqueArray(
+        fc.record({ index: fc.nat({ max: FILES.length - 1 }), active: count, historical: count }),
+        { minLength: 2, maxLength: 6, selector: (file) => file.index },
+      ),
       withMd5: fc.boolean(),
+      inOrder: order,
     })
-    .map(({ files, historical, withMd5 }) => ({
+    .map(({ files, withMd5, inOrder }) => ({
       limit,
       events: eventsOf(
-        files.map((index) => ({
-          active: limit,
+        files.map(({ index, active, historical }) => ({
+          active,
           historical,
           file: { index, upperSha256: false, upperMd5: false },
           verdict: 'MALICIOUS',
         })),
+        inOrder,
       ),
-      investigation: files.flatMap((index) => [
+      investigation: files.flatMap(({ index }) => [
         { type: 'sha256', value: FILES[index].sha256 },
         ...(withMd5 ? [{ type: 'md5', value: FILES[index].md5 }] : []),
       ]),
       containsMatch: false,
       looseHashes: false,
-    })),
-);
+    }));
+});
 
 export const worldArbitrary: fc.Arbitrary<World> = fc.oneof(
-  { arbitrary: mixedWorld, weight: 4 },
+  { arbitrary: mixedWorld, weight: 3 },
   { arbitrary: fullWorld, weight: 1 },
 );
