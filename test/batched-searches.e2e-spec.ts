@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -515,6 +516,48 @@ describe('calls per investigation (spec §12)', () => {
   });
 });
 
+describe('an observable already in flight (spec §12)', () => {
+  const pair = relayPair();
+
+  it('joins the batch in flight whose page covers its L instead of searching again', async () => {
+    const simulator = await pair.simulator({ latencyMs: 250 });
+    const token = await tokenFor(pair.batched, simulator);
+    // A first request fetches the token, so the next ones go straight to their searches.
+    await postObservables(pair.batched.url, OBSERVE, [], token);
+    await postObservables(pair.batched.url, OBSERVE, [sha256(V.cleanSha256)], token);
+    simulator.resetStats();
+    const named = {
+      invoice: sha256(V.sha256),
+      invoiceMd5: md5(V.md5),
+      unknown: sha256(V.unknownSha256),
+      address: ip(V.ip),
+    };
+    const large = Object.values(named);
+    const first = postObservables(pair.batched.url, OBSERVE, large, token);
+    // Both batches of the large request are in flight: then the small one asks.
+    while (simulator.stats.runningSearches.overall < 2) await sleep(5);
+    const small = await postObservables(pair.batched.url, OBSERVE, [md5(V.md5)], token);
+    const largeBody = await first;
+    // No search of the MD5 of its own: it joined both batches of the large
+    // request. (The address goes alone in the historical state: an invoice
+    // event there carries it in its asset's interfaces.)
+    expect(searchesOf(simulator, labelsOf(named))).toEqual([
+      'active 400 invoice,invoiceMd5,unknown,address',
+      'historical 100 address',
+      'historical 400 invoice,invoiceMd5,unknown,address',
+    ]);
+    const separateToken = await tokenFor(pair.separate, simulator);
+    expect(canonicalAnswer(small)).toEqual(
+      canonicalAnswer(
+        await postObservables(pair.separate.url, OBSERVE, [md5(V.md5)], separateToken),
+      ),
+    );
+    expect(canonicalAnswer(largeBody)).toEqual(
+      canonicalAnswer(await postObservables(pair.separate.url, OBSERVE, large, separateToken)),
+    );
+  });
+});
+
 describe('the cache with batched searches (spec §9, §12)', () => {
   let relay: RelayHarness;
   let separate: RelayHarness;
@@ -633,6 +676,56 @@ describe('batched searches at the deadline (spec §9, §12)', () => {
   });
 });
 
+describe('batched searches slower than the deadline (spec §9, §12)', () => {
+  const pair = relayPair({
+    RELAY_DEADLINE_MS: '1000',
+    QUALYS_BUDGET_MS: '1000',
+    QUALYS_TIMEOUT_MS: '5000',
+  });
+
+  it('counts every observable of the unanswered batches unfinished, as separate searches would', async () => {
+    const simulator = await pair.simulator();
+    // Tokens first, while the simulator is fast: then only the searches are slow.
+    for (const relay of [pair.batched, pair.separate]) {
+      await postObservables(
+        relay.url,
+        OBSERVE,
+        [sha256(V.cleanSha256)],
+        await tokenFor(relay, simulator),
+      );
+    }
+    simulator.setLatency(2500);
+    const named = {
+      invoice: sha256(V.sha256),
+      invoiceMd5: md5(V.md5),
+      address: ip(V.ip),
+      unknown: sha256(V.unknownSha256),
+      c2: domain(V.domain),
+      invoiceName: fileName(V.fileName),
+    };
+    const { body, searches, separateCalls } = await pair.compare(simulator, Object.values(named), {
+      labels: labelsOf(named),
+    });
+    expect(body).toEqual({
+      errors: [
+        {
+          type: 'fatal',
+          code: 'connection error',
+          message: 'Qualys IOC did not answer in time for 6 of 6 observables; try again later.',
+        },
+      ],
+    });
+    // One exact batch and one probe per state were sent; none answered.
+    expect(searches).toEqual([
+      'active 1 c2,invoiceName',
+      'active 400 invoice,invoiceMd5,address,unknown',
+      'historical 1 c2,invoiceName',
+      'historical 400 invoice,invoiceMd5,address,unknown',
+    ]);
+    expect(separateCalls).toBe(12);
+  });
+});
+
 describe('/metrics after batched searches (spec §12)', () => {
   let relay: RelayHarness;
   const simulators: QualysSimulator[] = [];
@@ -712,6 +805,49 @@ describe('a batch Qualys answers with an error (spec §7, §12)', () => {
   let simulator: QualysSimulator;
 
   afterEach(() => simulator.clearFaults());
+
+  it('answers the error of a failed batch for each of its observables, an address among the hashes too', async () => {
+    simulator = await pair.simulator();
+    const mixed = [sha256(V.sha256), ip(V.ip), domain(V.domain)];
+    simulator.resetStats();
+    // Only batches fail: the address's own filter is not one.
+    simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 403,
+      body: 'IOC API access is not enabled',
+      match: { filterIncludes: ') or (' },
+    });
+    const body = await postObservables(
+      pair.batched.url,
+      OBSERVE,
+      mixed,
+      await tokenFor(pair.batched, simulator),
+    );
+    expect(simulator.stats.batchedSearchCalls).toBe(2);
+    simulator.clearFaults();
+    // Separate searches in which every search of the SHA-256 and the address fails the same way.
+    for (const filterIncludes of ['file.hash.', 'network.local.address.ip']) {
+      simulator.injectFault({
+        on: 'search',
+        kind: 'status',
+        status: 403,
+        body: 'IOC API access is not enabled',
+        match: { filterIncludes },
+      });
+    }
+    const separate = await postObservables(
+      pair.separate.url,
+      OBSERVE,
+      mixed,
+      await tokenFor(pair.separate, simulator),
+    );
+    expect(body.errors).toEqual([
+      { type: 'fatal', code: 'permission denied', message: 'IOC API access is not enabled' },
+    ]);
+    expect(canonicalAnswer(body)).toEqual(canonicalAnswer(separate));
+    expect(body.data?.sightings?.count).toBe(2);
+  });
 
   it.each([
     [
