@@ -516,6 +516,108 @@ describe('calls per investigation (spec §12)', () => {
   });
 });
 
+describe('refused and oversized batches (spec §12 "Refused batches")', () => {
+  const pair = relayPair({ QUALYS_MAX_ANSWER_MB: '1' });
+  const hashes = (tag: string) =>
+    Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`m${i}`, md5(md5Of(`${tag}-${i}`))]));
+  const run = (prefix: string, from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`).join(',');
+
+  it.each([413, 414])(
+    'halves a batch refused with %i, and the next request starts with the halves',
+    async (status) => {
+      const simulator = await pair.simulator();
+      // The first two batches (one per state) are refused; the halves are not.
+      simulator.injectFault({
+        on: 'search',
+        kind: 'status',
+        status,
+        times: 2,
+        match: { filterIncludes: ') or (' },
+      });
+      const first = hashes(`refused-${status}`);
+      const refused = await pair.compare(simulator, Object.values(first), {
+        labels: labelsOf(first),
+      });
+      expect(refused.body).toEqual({ data: {} });
+      expect(refused.searches).toEqual(
+        ['active', 'historical']
+          .flatMap((state) => [
+            `${state} 1000 ${run('m', 0, 20)}`,
+            `${state} 1000 ${run('m', 0, 10)}`,
+            `${state} 1000 ${run('m', 10, 20)}`,
+          ])
+          .sort(),
+      );
+      expect(refused.statuses).toEqual([200, 200, 200, 200, status, status]);
+      const second = hashes(`learned-${status}`);
+      const learned = await pair.compare(simulator, Object.values(second), {
+        labels: labelsOf(second),
+      });
+      expect(learned.searches).toEqual(
+        ['active', 'historical']
+          .flatMap((state) => [
+            `${state} 1000 ${run('m', 0, 10)}`,
+            `${state} 1000 ${run('m', 10, 20)}`,
+          ])
+          .sort(),
+      );
+    },
+  );
+
+  it('takes a 404 on a batch for nothing found, as on a single search', async () => {
+    const simulator = await pair.simulator();
+    simulator.injectFault({
+      on: 'search',
+      kind: 'status',
+      status: 404,
+      match: { filterIncludes: ') or (' },
+    });
+    const seen = {
+      invoice: sha256(V.sha256),
+      invoiceMd5: md5(V.md5),
+      clean: sha256(V.cleanSha256),
+    };
+    const body = await postObservables(
+      pair.batched.url,
+      OBSERVE,
+      Object.values(seen),
+      await tokenFor(pair.batched, simulator),
+    );
+    expect(body).toEqual({ data: {} });
+    expect(searchesOf(simulator, labelsOf(seen))).toEqual([
+      'active 300 invoice,invoiceMd5,clean',
+      'historical 300 invoice,invoiceMd5,clean',
+    ]);
+  });
+
+  it('counts an answer over QUALYS_MAX_ANSWER_MB as full: its halves are searched', async () => {
+    const named = hashes('padded');
+    // 8 active events of about 8 KiB per MD5: 1.3 MiB for the batch of 20, 0.65 MiB per half.
+    const events = Object.values(named).flatMap(({ value }, i) =>
+      fileEvents(100 + i * 10, 8, true, { md5: value }).map(({ active, event }) => ({
+        active,
+        event: { ...event, details: 'x'.repeat(8 * 1024) },
+      })),
+    );
+    const { searches, body, separateCalls } = await pair.compare(
+      await pair.simulator({ events }),
+      Object.values(named),
+      { labels: labelsOf(named) },
+    );
+    expect(body.data?.sightings?.count).toBe(160);
+    expect(searches).toEqual(
+      [
+        `active 1000 ${run('m', 0, 20)}`,
+        `active 1000 ${run('m', 0, 10)}`,
+        `active 1000 ${run('m', 10, 20)}`,
+        `historical 1000 ${run('m', 0, 20)}`,
+      ].sort(),
+    );
+    expect(separateCalls).toBe(40);
+  });
+});
+
 describe('an observable already in flight (spec §12)', () => {
   const pair = relayPair();
 
