@@ -45,6 +45,12 @@ const OBSERVE = '/observe/observables' as const;
 const DELIBERATE = '/deliberate/observables' as const;
 const BATCHED = { QUALYS_BATCH_SIZE: '20' };
 const SEPARATE = { QUALYS_BATCH_SIZE: '1' };
+/**
+ * Room for a loaded machine: the separate relay sends up to 120 searches at
+ * once here, and a call cut by the harness's 2 s timeout would make the two
+ * answers differ for a reason that is not batching. Deadline cases set theirs.
+ */
+const PATIENT = { QUALYS_TIMEOUT_MS: '10000', QUALYS_BUDGET_MS: '15000' };
 
 const sha256Of = (text: string) => createHash('sha256').update(text).digest('hex');
 const md5Of = (text: string) => createHash('md5').update(text).digest('hex');
@@ -145,8 +151,8 @@ function relayPair(env: Record<string, string> = {}) {
     },
   };
   beforeAll(async () => {
-    pair.batched = await startRelayHarness({ env: { ...env, ...BATCHED } });
-    pair.separate = await startRelayHarness({ env: { ...env, ...SEPARATE } });
+    pair.batched = await startRelayHarness({ env: { ...PATIENT, ...env, ...BATCHED } });
+    pair.separate = await startRelayHarness({ env: { ...PATIENT, ...env, ...SEPARATE } });
   });
   afterAll(async () => {
     await Promise.all(pair.simulators.map((simulator) => simulator.close()));
@@ -665,8 +671,10 @@ describe('the cache with batched searches (spec §9, §12)', () => {
   let separate: RelayHarness;
 
   beforeAll(async () => {
-    relay = await startRelayHarness({ env: { ...BATCHED, QUALYS_CACHE_TTL_SEC: '60' } });
-    separate = await startRelayHarness({ env: SEPARATE });
+    relay = await startRelayHarness({
+      env: { ...PATIENT, ...BATCHED, QUALYS_CACHE_TTL_SEC: '60' },
+    });
+    separate = await startRelayHarness({ env: { ...PATIENT, ...SEPARATE } });
   });
   afterAll(async () => {
     await relay.close();
@@ -833,7 +841,7 @@ describe('/metrics after batched searches (spec §12)', () => {
   const simulators: QualysSimulator[] = [];
 
   beforeAll(async () => {
-    relay = await startRelayHarness({ env: BATCHED });
+    relay = await startRelayHarness({ env: { ...PATIENT, ...BATCHED } });
   });
   afterAll(async () => {
     await Promise.all(simulators.map((simulator) => simulator.close()));
