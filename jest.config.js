@@ -19,14 +19,6 @@ const swc = [
   },
 ];
 
-/**
- * Specs named `*.spec.ts` that still open sockets or start redis-server, in
- * files being rewritten on other branches (src/qualys/, the simulator's
- * admin routes): they get their `.e2e-spec.ts` names there. Until then they
- * run in the e2e tier. Empty this list when they are renamed.
- */
-const SOCKET_SPECS_AWAITING_RENAME = ['src/qualys/qualys-transport.spec.ts'];
-
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -34,8 +26,6 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
 };
-
-const escape = (path) => path.replace(/[.]/g, '\\.');
 
 /**
  * A heap probe runs alone, in a Jest process of its own that names it on the
@@ -52,19 +42,12 @@ const projects = probeRun
         displayName: 'unit',
         testEnvironment: '<rootDir>/test/support/unit-environment.mjs',
         testMatch: ['<rootDir>/{src,tools,test}/**/*.spec.ts'],
-        testPathIgnorePatterns: [
-          '/node_modules/',
-          '\\.probe\\.spec\\.ts$',
-          ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `${escape(path)}$`),
-        ],
+        testPathIgnorePatterns: ['/node_modules/', '\\.probe\\.spec\\.ts$'],
       },
       {
         ...common,
         displayName: 'e2e',
-        testMatch: [
-          '<rootDir>/{src,tools,test}/**/*.e2e-spec.ts',
-          ...SOCKET_SPECS_AWAITING_RENAME.map((path) => `<rootDir>/${path}`),
-        ],
+        testMatch: ['<rootDir>/{src,tools,test}/**/*.e2e-spec.ts'],
         testPathIgnorePatterns: ['/node_modules/'],
       },
     ];

@@ -1,4 +1,4 @@
-import { Logger, type NestApplicationOptions } from '@nestjs/common';
+import { Logger, type DynamicModule, type NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
@@ -15,6 +15,8 @@ import { RELAY_TRACING, type RelayTracing } from './observability/tracing.js';
 import { setupSwagger } from './openapi.js';
 
 export interface CreateAppOptions {
+  /** The `ConfigModule` `config` came from (main.ts); see `AppModuleOptions`. */
+  configModule?: DynamicModule;
   /** `false` silences Nest's own (framework) logs; request logs follow LOG_LEVEL. */
   logger?: false;
   /** Where JSON log lines go; default stdout. Tests capture them here. */
@@ -50,7 +52,11 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   const logger = createRelayLogger(config.logLevel, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(config, { logger, tracing: options.tracing }),
+    AppModule.register(config, {
+      logger,
+      tracing: options.tracing,
+      configModule: options.configModule,
+    }),
     nestApplicationOptions(options),
   );
   return mountPipeline(app, config, logger, options);

@@ -15,6 +15,12 @@ import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RelayModule } from './relay/relay.module.js';
 
 export interface AppModuleOptions {
+  /**
+   * The `ConfigModule` that read and validated `config` from the environment
+   * (main.ts, `RelayConfigModule.fromEnvironment`); absent, `config` is
+   * handed in as it is (tests, the demo).
+   */
+  configModule?: DynamicModule;
   /** The application's pino logger; `createApp` passes the one it mounts. */
   logger?: Logger;
   /** Tracing hooks (`startTracing`); off by default. */
@@ -33,7 +39,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        RelayConfigModule.forRoot(config),
+        options.configModule ?? RelayConfigModule.forRoot(config),
         TracingModule.forRoot(options.tracing ?? TRACING_OFF),
         ObservabilityModule.forRoot(options.logger ?? createRelayLogger(config.logLevel)),
         RateLimitModule,

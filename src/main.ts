@@ -2,16 +2,17 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { Logger, ShutdownSignal } from '@nestjs/common';
 import { createApp } from './app.factory.js';
-import { ConfigValidationError, parseRelayConfig } from './config/config-parser.js';
-import { loadLocalEnvFile } from './config/local-env-file.js';
+import { ConfigValidationError } from './config/config-parser.js';
+import { RelayConfigModule, type LoadedRelayConfig } from './config/config.module.js';
 import { OpsServer } from './health/ops-server.js';
 import { startTracing } from './observability/tracing.js';
 
 async function bootstrap(): Promise<void> {
-  loadLocalEnvFile();
-  let config;
+  // `.env` and the environment, validated before Nest boots: a bad variable
+  // stops the process with one clean message, not a DI stack trace.
+  let loaded: LoadedRelayConfig;
   try {
-    config = parseRelayConfig(process.env);
+    loaded = await RelayConfigModule.fromEnvironment();
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       // The message names variables, never values (spec §8).
@@ -22,7 +23,8 @@ async function bootstrap(): Promise<void> {
   }
   // Before the app: its modules read the tracing hooks (spec §14; off without an OTLP endpoint).
   const tracing = await startTracing(process.env);
-  const app = await createApp(config, { tracing });
+  const { config, module: configModule } = loaded;
+  const app = await createApp(config, { tracing, configModule });
   // SIGTERM (Kubernetes) and SIGINT (Ctrl-C) run the graceful shutdown
   // (health/graceful-shutdown.ts), then exit with 0 rather than re-raising
   // the signal, so a clean stop is not reported as a crash.

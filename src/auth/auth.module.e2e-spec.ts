@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  Controller,
-  Get,
-  Global,
-  Module,
-  Post,
-  type DynamicModule,
-  type INestApplication,
-} from '@nestjs/common';
+import { Controller, Get, Post, type INestApplication } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
@@ -29,25 +21,13 @@ import {
   testRelayConfig,
 } from '../../test/support/jwt-test-config.js';
 import { RelayExceptionFilter } from '../common/relay-exception.filter.js';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { RelayConfigModule } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import { AuthModule } from './auth.module.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { Public } from './public.decorator.js';
 import { RelayCtx } from './relay-context.decorator.js';
 import type { RelayContext } from './relay-context.js';
-
-/** Stands in for the lead's global config module: RELAY_CONFIG from a plain value. */
-@Global()
-@Module({})
-class TestConfigModule {
-  static with(config: RelayConfig): DynamicModule {
-    return {
-      module: TestConfigModule,
-      providers: [{ provide: RELAY_CONFIG, useValue: config }],
-      exports: [RELAY_CONFIG],
-    };
-  }
-}
 
 @Controller('probe')
 class ProbeController {
@@ -71,7 +51,7 @@ class ProbeController {
 
 async function bootApp(config: RelayConfig): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [TestConfigModule.with(config), AuthModule],
+    imports: [RelayConfigModule.forRoot(config), AuthModule],
     controllers: [ProbeController],
     // As AppModule installs it: the module provides the guard, the app makes it global.
     providers: [

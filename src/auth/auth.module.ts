@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
 import { EGRESS_DISPATCHER, EgressModule } from '../egress/egress.module.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { TokenVerifier } from './token-verifier.js';
@@ -16,10 +17,12 @@ import { createTokenVerifier } from './token-verifier.factory.js';
   providers: [
     {
       provide: TokenVerifier,
-      inject: [RELAY_CONFIG, EGRESS_DISPATCHER],
+      inject: [ConfigService, EGRESS_DISPATCHER],
       // JWKS keys come through the egress proxy when one is configured (spec §11).
-      useFactory: (config: RelayConfig, egress: Dispatcher): TokenVerifier =>
-        createTokenVerifier(config.auth, egress),
+      useFactory: (
+        settings: ConfigService<RelaySettings, true>,
+        egress: Dispatcher,
+      ): TokenVerifier => createTokenVerifier(settings.get('relay.auth', { infer: true }), egress),
     },
     JwtAuthGuard,
   ],

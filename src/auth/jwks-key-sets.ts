@@ -47,6 +47,11 @@ const KEY_SET_MATCH_ERRORS = new Set([
  * `[customFetch]` is the egress fetch (spec §11), which keeps jose's options.
  * Concurrent misses share one in-flight fetch, and an unknown `kid` reloads
  * at most once (then only after the cooldown).
+ *
+ * Not through axios, unlike the Qualys and Threat Response calls: jose asks
+ * for a `fetch` and checks the `Response` itself (timeout, status, JSON), so
+ * an axios call in between would only translate the request there and the
+ * answer back.
  */
 export class JwksKeySets {
   private readonly logger = new Logger('JwksKeySets');

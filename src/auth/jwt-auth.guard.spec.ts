@@ -7,6 +7,7 @@ import {
   TEST_API_URL,
   TEST_JWT_SECRET,
   TEST_PLATFORM_URL,
+  configServiceOf,
   testRelayConfig,
 } from '../../test/support/jwt-test-config.js';
 import { AuthReason } from './auth-reasons.js';
@@ -58,7 +59,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
   const guard = new JwtAuthGuard(
     new Reflector(),
     new SecretTokenVerifier(config.auth as never),
-    config,
+    configServiceOf(config),
   );
   let token: string;
 
@@ -128,7 +129,7 @@ describe('JwtAuthGuard (spec §3, house style 4)', () => {
 
   describe('@Public()', () => {
     const verifier = new ExplodingVerifier();
-    const publicGuard = new JwtAuthGuard(new Reflector(), verifier, config);
+    const publicGuard = new JwtAuthGuard(new Reflector(), verifier, configServiceOf(config));
 
     it('skips a public handler without reading the header', async () => {
       const request: RelayHttpRequest = { headers: { authorization: 'Basic nonsense' } };

@@ -1,6 +1,8 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import { extractBearerToken } from './bearer.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import { buildRelayContext } from './relay-context.factory.js';
@@ -15,11 +17,15 @@ import { TokenVerifier } from './token-verifier.js';
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
+  private readonly config: RelayConfig;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
-    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
-  ) {}
+    settings: ConfigService<RelaySettings, true>,
+  ) {
+    this.config = settings.get('relay', { infer: true });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [

@@ -174,9 +174,6 @@ export interface ReadinessConfig {
   maxHeapUsedMb: number;
 }
 
-/** DI token of the parsed `RelayConfig`. */
-export const RELAY_CONFIG = Symbol('RELAY_CONFIG');
-
 export const DEFAULT_JWKS_HOSTS = [
   'visibility.amp.cisco.com',
   'visibility.eu.amp.cisco.com',

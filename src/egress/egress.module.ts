@@ -6,7 +6,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import { EgressDispatcher } from './egress-dispatcher.js';
 import { describeEgress } from '../config/egress-settings.js';
 
@@ -15,10 +17,14 @@ export const EGRESS_DISPATCHER = Symbol('EGRESS_DISPATCHER');
 
 /** Logs the effective egress once at start-up (spec §11) and closes the pools on shutdown. */
 class EgressLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private readonly config: RelayConfig;
+
   constructor(
-    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    @Inject(ConfigService) settings: ConfigService<RelaySettings, true>,
     @Inject(EGRESS_DISPATCHER) private readonly dispatcher: EgressDispatcher,
-  ) {}
+  ) {
+    this.config = settings.get('relay', { infer: true });
+  }
 
   onModuleInit(): void {
     new Logger('Egress').log(
@@ -41,8 +47,9 @@ class EgressLifecycle implements OnModuleInit, OnApplicationShutdown {
   providers: [
     {
       provide: EGRESS_DISPATCHER,
-      inject: [RELAY_CONFIG],
-      useFactory: (config: RelayConfig): Dispatcher => new EgressDispatcher(config.egress),
+      inject: [ConfigService],
+      useFactory: (settings: ConfigService<RelaySettings, true>): Dispatcher =>
+        new EgressDispatcher(settings.get('relay.egress', { infer: true })),
     },
     EgressLifecycle,
   ],

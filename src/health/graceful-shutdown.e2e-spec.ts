@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
+import { configServiceOf } from '../../test/support/jwt-test-config.js';
 import { parseRelayConfig } from '../config/config-parser.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 
@@ -60,7 +61,7 @@ function shutdownFor(timeoutMs: number, server: () => Server): GracefulShutdown 
     SHUTDOWN_TIMEOUT_MS: String(timeoutMs),
   });
   const host = { httpAdapter: { getHttpServer: server } } as unknown as HttpAdapterHost;
-  return new GracefulShutdown(config, host);
+  return new GracefulShutdown(configServiceOf(config), host);
 }
 
 describe('GracefulShutdown', () => {

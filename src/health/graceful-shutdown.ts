@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 
 /**
  * Graceful shutdown (SIGTERM from Kubernetes). Nest calls
@@ -25,10 +27,14 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   private onIdle: (() => void) | undefined;
   private drained: Promise<void> | undefined;
 
+  private readonly config: RelayConfig;
+
   constructor(
-    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.config = settings.get('relay', { infer: true });
+  }
 
   get shuttingDown(): boolean {
     return this.draining;

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ErrorCode, ROUTE_NOT_FOUND } from '../common/relay-error.js';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import { DOCS_PATH } from '../observability/route-label.js';
 
 /** Marks a request that arrived on the operations port (set by `OpsServer`'s listener). */
@@ -40,10 +42,14 @@ export function isOperationsPath(path: string): boolean {
 export class OpsServer implements OnApplicationShutdown {
   private server: Server | undefined;
 
+  private readonly config: RelayConfig;
+
   constructor(
-    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.config = settings.get('relay', { infer: true });
+  }
 
   /** Listens on `OPS_PORT`; does nothing (resolves undefined) when it is not set. */
   async listen(): Promise<AddressInfo | undefined> {

@@ -1,6 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from '@jest/globals';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { configServiceOf } from '../../test/support/jwt-test-config.js';
 import { parseRelayConfig, type Env } from '../config/config-parser.js';
 import type { EventLoopMonitor } from './event-loop-monitor.js';
 import type { GracefulShutdown } from './graceful-shutdown.js';
@@ -19,7 +20,12 @@ function indicators(
   });
   const eventLoop = { p99DelayMs: () => state.p99DelayMs ?? 0 } as EventLoopMonitor;
   const shutdown = { shuttingDown: state.shuttingDown ?? false } as GracefulShutdown;
-  return new ReadinessIndicators(new HealthIndicatorService(), config, eventLoop, shutdown);
+  return new ReadinessIndicators(
+    new HealthIndicatorService(),
+    configServiceOf(config),
+    eventLoop,
+    shutdown,
+  );
 }
 
 describe('ReadinessIndicators', () => {

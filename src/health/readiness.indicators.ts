@@ -1,7 +1,9 @@
 import { getHeapStatistics } from 'node:v8';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 
@@ -16,14 +18,16 @@ const MIB = 1024 * 1024;
 export class ReadinessIndicators {
   /** Heap threshold in bytes: the configured MiB, else 90% of V8's heap limit. */
   readonly maxHeapUsedBytes: number;
+  private readonly config: RelayConfig;
 
   constructor(
     private readonly health: HealthIndicatorService,
-    @Inject(RELAY_CONFIG) private readonly config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly eventLoop: EventLoopMonitor,
     private readonly shutdown: GracefulShutdown,
   ) {
-    const configured = config.readiness.maxHeapUsedMb * MIB;
+    this.config = settings.get('relay', { infer: true });
+    const configured = this.config.readiness.maxHeapUsedMb * MIB;
     this.maxHeapUsedBytes =
       configured > 0 ? configured : Math.floor(getHeapStatistics().heap_size_limit * 0.9);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TEST_RELAY_CONTEXT } from '../../test/support/test-relay-context.js';
-import { testRelayConfig } from '../../test/support/jwt-test-config.js';
+import { configServiceOf, testRelayConfig } from '../../test/support/jwt-test-config.js';
 import { AuthorizationError, RelayError } from '../common/relay-error.js';
 import { CallDeadline } from './call-deadline.js';
 import { QualysAuthenticator } from './qualys-auth.js';
@@ -39,7 +39,7 @@ function authenticator(answers: Array<Answer | Promise<Answer>>, retries = 2) {
   } as Partial<QualysCallObserver> as QualysCallObserver;
   const config = testRelayConfig({ qualys: { retries } });
   const auth = new QualysAuthenticator(
-    config,
+    configServiceOf(config),
     new QualysTokenCache(),
     caller as QualysCaller,
     observer,

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RelayContext } from '../auth/relay-context.js';
 import { sleep, untilAborted } from '../common/abort.js';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
 import { tokenFromAuthAnswer } from './auth-answer.js';
 import type { CallDeadline } from './call-deadline.js';
 import { QUALYS_CALL_OBSERVER, type QualysCallObserver } from './qualys-call-observer.js';
@@ -28,11 +29,12 @@ export class QualysAuthenticator {
   private readonly retries: number;
 
   constructor(
-    @Inject(RELAY_CONFIG) config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly tokens: QualysTokenCache,
     private readonly caller: QualysCaller,
     @Inject(QUALYS_CALL_OBSERVER) private readonly observer: QualysCallObserver,
   ) {
+    const config = settings.get('relay', { infer: true });
     this.retries = config.qualys.retries;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { testRelayConfig } from '../../test/support/jwt-test-config.js';
+import { configServiceOf, testRelayConfig } from '../../test/support/jwt-test-config.js';
 import { CallDeadline } from './call-deadline.js';
 import type { QualysCallObserver } from './qualys-call-observer.js';
 import { QualysCaller } from './qualys-call.js';
@@ -43,7 +43,7 @@ const ok = (status = 200): Promise<QualysHttpResponse> =>
 
 function caller(http: QualysHttp, observer: QualysCallObserver, timeoutMs = 1000) {
   const config = testRelayConfig({ qualys: { timeoutMs, maxAnswerBytes: 4096 } });
-  return new QualysCaller(config, http, observer);
+  return new QualysCaller(configServiceOf(config), http, observer);
 }
 
 describe('QualysCaller: one HTTP call to Qualys', () => {

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { callSignal } from '../common/abort.js';
 import { ErrorCode } from '../common/relay-error.js';
-import { RELAY_CONFIG, type QualysConfig, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { QualysConfig } from '../config/relay-config.js';
 import type { CallDeadline } from './call-deadline.js';
 import {
   QUALYS_CALL_OBSERVER,
@@ -43,10 +45,11 @@ export class QualysCaller {
   private readonly config: QualysConfig;
 
   constructor(
-    @Inject(RELAY_CONFIG) config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
     private readonly http: QualysHttp,
     @Inject(QUALYS_CALL_OBSERVER) private readonly observer: QualysCallObserver,
   ) {
+    const config = settings.get('relay', { infer: true });
     this.config = config.qualys;
   }
 

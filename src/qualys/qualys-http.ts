@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Dispatcher } from 'undici';
+import { HttpService } from '@nestjs/axios';
+import type { AxiosInstance } from 'axios';
 import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
+import { BodyTooLargeError, readText, transportCause } from '../egress/egress-axios.js';
 import { QUALYS_TRANSPORT } from './qualys-transport.module.js';
 
 export interface QualysHttpRequest {
@@ -45,94 +45,80 @@ export const BODY_TOO_LARGE = 'ERR_QUALYS_BODY_TOO_LARGE';
 export const CALL_ABORTED = 'ERR_QUALYS_CALL_ABORTED';
 
 /**
- * The Qualys HTTP client provider: one method over the undici pools of the
- * Qualys transport (keep-alive, egress proxy, address check). It decodes
- * what Qualys compresses. The relay needs a handful of things from a
- * client, all here: a method, a
- * URL with a query, headers, a string body, an abort signal, a size cap on
- * the decoded body, and no redirects (undici's `request` follows none).
+ * The Qualys HTTP client provider: one method over the axios instance of
+ * the Qualys module's `HttpModule` (`HttpService.axiosRef`, no Observable
+ * in between), whose fetch adapter goes through the Qualys transport's
+ * undici pools (keep-alive, egress proxy, address check; see
+ * qualys-transport.ts). Per call only what the call needs is given: method,
+ * URL with its query, headers, body, abort signal and the decoded-size cap.
  */
 @Injectable()
 export class QualysHttp {
-  constructor(@Inject(QUALYS_TRANSPORT) private readonly transport: EgressDispatcher) {}
+  private readonly axios: AxiosInstance;
+
+  constructor(
+    http: HttpService,
+    @Inject(QUALYS_TRANSPORT) private readonly transport: EgressDispatcher,
+  ) {
+    this.axios = http.axiosRef;
+  }
 
   async request(call: QualysHttpRequest): Promise<QualysHttpResponse> {
-    const url = new URL(call.url);
-    if (call.query !== undefined) url.search = new URLSearchParams(call.query).toString();
-    const egress = this.transport;
+    const url =
+      call.query === undefined
+        ? call.url
+        : `${call.url}?${new URLSearchParams(call.query).toString()}`;
     if (call.signal.aborted) throw aborted();
-    let response: Dispatcher.ResponseData;
     try {
-      response = await egress.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: call.method,
-        headers: call.headers,
-        body: call.body,
-        signal: call.signal,
-      });
+      return await settledOrAborted(this.send(url, call), call.signal);
     } catch (error) {
-      throw call.signal.aborted ? aborted() : transportError(error, egress.proxyFor(url));
+      if (call.signal.aborted) throw aborted();
+      if (error instanceof BodyTooLargeError) {
+        throw new QualysTransportError(error.message, BODY_TOO_LARGE, undefined);
+      }
+      throw transportError(transportCause(error), this.transport.proxyFor(url));
     }
-    try {
-      const encoding = response.headers['content-encoding'];
-      const body = decoded(response.body, typeof encoding === 'string' ? encoding : undefined);
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        data: await readText(body, call.maxBytes),
-      };
-    } catch (error) {
-      response.body.destroy();
-      if (error instanceof QualysTransportError) throw error;
-      throw call.signal.aborted ? aborted() : transportError(error, undefined);
-    }
+  }
+
+  private async send(url: string, call: QualysHttpRequest): Promise<QualysHttpResponse> {
+    const response = await this.axios.request<ReadableStream<Uint8Array> | null>({
+      method: call.method,
+      url,
+      headers: call.headers,
+      data: call.body,
+      signal: call.signal,
+    });
+    return {
+      status: response.status,
+      // Lower-case names (fetch's Headers), one string per name.
+      headers: response.headers as QualysHttpResponse['headers'],
+      // Decoded by fetch as `Content-Encoding` says; capped on those bytes (spec §15).
+      data: await readText(response.data, call.maxBytes),
+    };
   }
 }
 
 /**
- * The body decoded as `Content-Encoding` says (the client asks for gzip,
- * deflate and br). The size cap then counts decoded bytes, so a small
- * compressed bomb cannot get past it. (undici's decompress interceptor is
- * still experimental: it warns at run time.)
+ * The call's promise, or its abort the moment `signal` fires: fetch and
+ * axios take a few turns more to unwind, and the caller's deadline (spec §9)
+ * must free the call's slot and memory at once, not after them. The socket
+ * still closes behind it (the signal aborts the fetch too).
  */
-function decoded(body: Readable, encoding: string | undefined): Readable {
-  switch (encoding?.trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return pipe(body, createGunzip());
-    case 'deflate':
-      return pipe(body, createInflate());
-    case 'br':
-      return pipe(body, createBrotliDecompress());
-    default:
-      return body;
-  }
-}
-
-function pipe(body: Readable, decoder: NodeJS.ReadWriteStream & Readable): Readable {
-  body.on('error', (error) => decoder.destroy(error));
-  decoder.on('close', () => body.destroy());
-  return body.pipe(decoder);
-}
-
-/** The body as UTF-8 text, refusing more than `max` bytes. */
-async function readText(body: Readable, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length > max) {
-      throw new QualysTransportError(
-        `the answer is larger than ${max} bytes`,
-        BODY_TOO_LARGE,
-        undefined,
-      );
-    }
-    chunks.push(chunk);
-  }
-  const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length)).toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a BOM is not content
+function settledOrAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: Error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function aborted(): QualysTransportError {

@@ -1,7 +1,9 @@
 import { lookup } from 'node:dns';
 import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { createAddressPolicy } from '../common/address-policy.js';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
 import { createQualysTransport } from './qualys-transport.js';
 import { QUALYS_HOST_RESOLVER, vettedLookup, type HostResolver } from './vetted-lookup.js';
@@ -41,13 +43,18 @@ class TransportCloser implements OnApplicationShutdown {
     { provide: QUALYS_HOST_RESOLVER, useValue: lookup satisfies HostResolver },
     {
       provide: QUALYS_TRANSPORT,
-      inject: [RELAY_CONFIG, QUALYS_HOST_RESOLVER],
-      useFactory: (config: RelayConfig, resolve: HostResolver): EgressDispatcher =>
-        createQualysTransport(
+      inject: [ConfigService, QUALYS_HOST_RESOLVER],
+      useFactory: (
+        settings: ConfigService<RelaySettings, true>,
+        resolve: HostResolver,
+      ): EgressDispatcher => {
+        const config = settings.get('relay', { infer: true });
+        return createQualysTransport(
           config.egress,
           config.qualys.concurrency,
           connectGuard(config, resolve),
-        ),
+        );
+      },
     },
     TransportCloser,
   ],

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { TEST_RELAY_CONTEXT } from '../../test/support/test-relay-context.js';
-import { testRelayConfig } from '../../test/support/jwt-test-config.js';
+import { configServiceOf, testRelayConfig } from '../../test/support/jwt-test-config.js';
 import { RelayError } from '../common/relay-error.js';
 import type { RelayConfig } from '../config/relay-config.js';
 import type { CallDeadline } from './call-deadline.js';
+import { LimitedSearch } from './limited-search.js';
 import { createLimitStores } from './limits/limit-stores.factory.js';
 import { QualysLimits } from './limits/qualys-limits.js';
 import { QualysAuthenticator } from './qualys-auth.js';
@@ -87,14 +88,21 @@ function start(script: Scripted[], qualys: Partial<RelayConfig['qualys']> = {}):
     },
   };
   const limits = new QualysLimits(createLimitStores(config), config, observer);
+  const settings = configServiceOf(config);
   const auth = new QualysAuthenticator(
-    config,
+    settings,
     new QualysTokenCache(),
     caller as QualysCaller,
     observer,
   );
   const created: Harness = {
-    client: new QualysClient(config, auth, caller as QualysCaller, limits, observer),
+    client: new QualysClient(
+      settings,
+      auth,
+      new LimitedSearch(settings, auth, caller as QualysCaller, limits),
+      limits,
+      observer,
+    ),
     limits,
     searches: [],
     auths: 0,

@@ -1,6 +1,10 @@
+import { HttpModule, type HttpModuleOptions } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import type { RelaySettings } from '../config/config.module.js';
+import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
+import { egressAxiosDefaults } from '../egress/egress-axios.js';
 import { RelayMetrics } from '../observability/metrics.js';
 import { RELAY_TRACING, type RelayTracing } from '../observability/tracing.js';
 import { MetricsModule } from '../observability/metrics.module.js';
@@ -13,10 +17,11 @@ import {
 } from './qualys-call-observer.js';
 import { QualysAuthenticator } from './qualys-auth.js';
 import { QualysCaller } from './qualys-call.js';
+import { LimitedSearch } from './limited-search.js';
 import { QualysClient } from './qualys.client.js';
 import { QualysHealthIndicator } from './qualys.health.js';
 import { QualysHttp } from './qualys-http.js';
-import { QualysTransportModule } from './qualys-transport.module.js';
+import { QUALYS_TRANSPORT, QualysTransportModule } from './qualys-transport.module.js';
 import { QualysTokenCache } from './token-cache.js';
 
 /**
@@ -28,6 +33,13 @@ import { QualysTokenCache } from './token-cache.js';
   imports: [
     // The undici pools, egress proxy and address check behind QualysHttp.
     QualysTransportModule,
+    // The one axios instance of every Qualys call (QualysHttp uses its axiosRef), over that transport.
+    HttpModule.registerAsync({
+      imports: [QualysTransportModule],
+      inject: [QUALYS_TRANSPORT],
+      useFactory: (transport: EgressDispatcher): HttpModuleOptions =>
+        egressAxiosDefaults(transport) as HttpModuleOptions,
+    }),
     // RelayMetrics, the observer of every Qualys call.
     MetricsModule,
     // HealthIndicatorService, for QualysHealthIndicator.
@@ -45,14 +57,20 @@ import { QualysTokenCache } from './token-cache.js';
     QualysHttp,
     QualysCaller,
     QualysAuthenticator,
+    LimitedSearch,
     QualysClient,
     QualysHealthIndicator,
     { provide: QualysTokenCache, useFactory: () => new QualysTokenCache() },
     {
       // Spec §9: slots, budget, coalescing and cache — in this process, or in Redis for several replicas.
       provide: QualysLimits,
-      inject: [RELAY_CONFIG, QUALYS_CALL_OBSERVER, { token: RELAY_TRACING, optional: true }],
-      useFactory: (config: RelayConfig, observer: QualysCallObserver, tracing?: RelayTracing) => {
+      inject: [ConfigService, QUALYS_CALL_OBSERVER, { token: RELAY_TRACING, optional: true }],
+      useFactory: (
+        settings: ConfigService<RelaySettings, true>,
+        observer: QualysCallObserver,
+        tracing?: RelayTracing,
+      ) => {
+        const config = settings.get('relay', { infer: true });
         const stores = createLimitStores(config, tracing?.redisCommands);
         observer.redisState(stores.redisState());
         stores.onRedisStateChange((state) => observer.redisState(state));

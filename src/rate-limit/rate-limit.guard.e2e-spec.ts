@@ -6,7 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { testRelayConfig } from '../../test/support/jwt-test-config.js';
+import { configServiceOf, testRelayConfig } from '../../test/support/jwt-test-config.js';
 import { RelayConfigModule } from '../config/config.module.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit.module.js';
@@ -139,10 +139,10 @@ describe('RateLimitGuard', () => {
   });
 
   it('forgets the least recently seen client once it remembers 100,000', () => {
-    const guard = new RateLimitGuard(new Reflector(), {
-      ...testRelayConfig(),
-      rateLimitPerMinute: 1,
-    });
+    const guard = new RateLimitGuard(
+      new Reflector(),
+      configServiceOf({ ...testRelayConfig(), rateLimitPerMinute: 1 }),
+    );
     // The method itself, as Nest hands it to guards (the reflector reads metadata off it).
     const handler = Reflect.get(ProbeController.prototype, 'limited');
     const from = (ip: string) =>

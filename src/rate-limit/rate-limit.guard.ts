@@ -1,14 +1,14 @@
 import {
   HttpException,
   HttpStatus,
-  Inject,
   Injectable,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
 import { SKIP_RATE_LIMIT_KEY } from './skip-rate-limit.decorator.js';
 
 const WINDOW_MS = 60_000;
@@ -41,8 +41,9 @@ export class RateLimitGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(RELAY_CONFIG) config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
   ) {
+    const config = settings.get('relay', { infer: true });
     this.limit = config.rateLimitPerMinute;
   }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '../common/relay-error.js';
-import { testRelayConfig } from '../../test/support/jwt-test-config.js';
+import { configServiceOf, testRelayConfig } from '../../test/support/jwt-test-config.js';
 import { ObservablesPipe } from './observables.pipe.js';
 
-const pipe = new ObservablesPipe(testRelayConfig());
+const pipe = new ObservablesPipe(configServiceOf(testRelayConfig()));
 
 describe('ObservablesPipe (spec §2)', () => {
   it('accepts an empty array', () => {
@@ -17,7 +17,7 @@ describe('ObservablesPipe (spec §2)', () => {
   });
 
   it('refuses more observables than RELAY_MAX_OBSERVABLES, before looking at any', () => {
-    const small = new ObservablesPipe({ ...testRelayConfig(), maxObservables: 2 });
+    const small = new ObservablesPipe(configServiceOf({ ...testRelayConfig(), maxObservables: 2 }));
     const three = [{ type: 'ip', value: '1.2.3.4' }, null, { type: 7 }];
     expect(() => small.transform(three)).toThrow(
       new InvalidArgumentError('At most 2 observables are accepted per request; got 3.'),

@@ -1,8 +1,10 @@
-import { Inject, Injectable, type PipeTransform } from '@nestjs/common';
+import { Injectable, type PipeTransform } from '@nestjs/common';
 import { validateSync } from 'class-validator';
 import type { Observable } from '../common/observable.js';
+import { ConfigService } from '@nestjs/config';
 import { InvalidArgumentError } from '../common/relay-error.js';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import type { RelaySettings } from '../config/config.module.js';
+import type { RelayConfig } from '../config/relay-config.js';
 import { ObservableDto } from './dto/observable.dto.js';
 
 /** At most this many item problems are listed in one error message. */
@@ -13,10 +15,20 @@ const MAX_REPORTED_PROBLEMS = 5;
  * rules. Nest's `ValidationPipe` cannot validate a top-level array, so this
  * pipe applies the same class-validator metadata item by item and names the
  * offending items. Unknown extra keys are dropped, not rejected.
+ *
+ * Without class-transformer, on purpose: `plainToInstance` (what
+ * `ValidationPipe({ transform: true })` calls) copies every key of the body
+ * recursively, so an attacker's deeply nested extra key overflowed the stack,
+ * and the DTO has nothing to transform — two strings, no dates, no nesting.
+ * The pipe builds the `ObservableDto` from the two fields it validates.
  */
 @Injectable()
 export class ObservablesPipe implements PipeTransform<unknown, Observable[]> {
-  constructor(@Inject(RELAY_CONFIG) private readonly config: RelayConfig) {}
+  private readonly config: RelayConfig;
+
+  constructor(settings: ConfigService<RelaySettings, true>) {
+    this.config = settings.get('relay', { infer: true });
+  }
 
   transform(body: unknown): Observable[] {
     if (!Array.isArray(body)) {

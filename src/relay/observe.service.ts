@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { RelayContext } from '../auth/relay-context.js';
 import {
   uniqueSupportedObservables,
@@ -6,7 +6,8 @@ import {
   type SupportedObservable,
 } from '../common/observable.js';
 import { RelayError, unexpectedFailure } from '../common/relay-error.js';
-import { RELAY_CONFIG, type RelayConfig } from '../config/relay-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../config/config.module.js';
 import type { Judgement, Verdict } from '../ctim/ctim.types.js';
 import { ObservationMapper } from '../ctim/observation.mapper.js';
 import { hasVerdicts, VerdictMapper } from '../ctim/verdict.mapper.js';
@@ -42,8 +43,9 @@ export class ObserveService {
     private readonly qualys: QualysClient,
     private readonly mapper: ObservationMapper,
     private readonly verdicts: VerdictMapper,
-    @Inject(RELAY_CONFIG) config: RelayConfig,
+    settings: ConfigService<RelaySettings, true>,
   ) {
+    const config = settings.get('relay', { infer: true });
     this.maxAnswerBytes = config.maxAnswerBytes;
     this.verdictSeconds = config.verdictValidSec;
   }

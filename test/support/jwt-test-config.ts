@@ -1,3 +1,5 @@
+import { ConfigService } from '@nestjs/config';
+import type { RelaySettings } from '../../src/config/config.module.js';
 import type { AuthConfig, RelayConfig } from '../../src/config/relay-config.js';
 
 /** A 32+ character HS256 secret, test-only. */
@@ -65,4 +67,9 @@ export function testJwksAuth(hosts: string[], overrides: Partial<AuthConfig> = {
     jwksTimeoutMs: 500,
     ...overrides,
   } as AuthConfig;
+}
+
+/** The `ConfigService` a provider built by hand (`new …`) reads `config` from, as the app's does. */
+export function configServiceOf(config: RelayConfig): ConfigService<RelaySettings, true> {
+  return new ConfigService<RelaySettings, true>({ relay: config });
 }

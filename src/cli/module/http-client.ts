@@ -1,11 +1,20 @@
-import { request, type Dispatcher } from 'undici';
+import axios, { type AxiosInstance } from 'axios';
+import type { Dispatcher } from 'undici';
+import {
+  BodyTooLargeError,
+  egressAxiosDefaults,
+  readText,
+  transportCause,
+} from '../../egress/egress-axios.js';
 
 /**
- * The one place the module CLI sends HTTP (spec §10). Every call has a
- * timeout covering the whole exchange, redirects are not followed, and an
- * answer larger than `MAX_ANSWER_BYTES` is refused. `dispatcher` is the seam
- * for the egress proxy of spec §11; without it undici's global dispatcher is
- * used.
+ * The one place the module CLI sends HTTP (spec §10), for the Threat
+ * Response API client (iroh-client.ts): axios over the egress dispatcher, as
+ * the relay's own calls (egress/egress-axios.ts). Every call has a timeout
+ * covering the whole exchange, redirects are not followed, and an answer
+ * larger than `MAX_ANSWER_BYTES` (decoded) is refused. `dispatcher` is the
+ * seam for the egress proxy of spec §11; without it undici's global
+ * dispatcher is used.
  */
 export interface HttpCall {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -38,41 +47,50 @@ export class HttpFailureError extends Error {
   }
 }
 
+/** One axios instance per dispatcher (the CLI has one, or none: undici's global one). */
+const clients = new WeakMap<Dispatcher, AxiosInstance>();
+let defaultClient: AxiosInstance | undefined;
+
+function clientFor(dispatcher: Dispatcher | undefined): AxiosInstance {
+  if (dispatcher === undefined) return (defaultClient ??= axios.create(egressAxiosDefaults()));
+  let client = clients.get(dispatcher);
+  if (client === undefined) {
+    client = axios.create(egressAxiosDefaults(dispatcher));
+    clients.set(dispatcher, client);
+  }
+  return client;
+}
+
 export async function sendHttp(call: HttpCall): Promise<HttpAnswer> {
-  const timeout = AbortSignal.timeout(call.timeoutMs);
+  // Aborted at the timeout (the whole exchange, body included), and on any failure.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, call.timeoutMs);
   try {
-    const answer = await request(call.url, {
+    const answer = await clientFor(call.dispatcher).request<ReadableStream<Uint8Array> | null>({
       method: call.method,
+      url: call.url,
       headers: call.headers,
-      body: call.body,
-      signal: timeout,
-      ...(call.dispatcher === undefined ? {} : { dispatcher: call.dispatcher }),
+      data: call.body,
+      signal: controller.signal,
     });
-    const text = await readText(answer.body);
-    const contentType = answer.headers['content-type'];
-    const mediaType = (Array.isArray(contentType) ? contentType[0] : (contentType ?? ''))
+    const text = await readText(answer.data, MAX_ANSWER_BYTES);
+    const contentType = answer.headers['content-type'] as unknown;
+    const mediaType = (typeof contentType === 'string' ? contentType : '')
       .split(';')[0]
       .trim()
       .toLowerCase();
-    return { status: answer.statusCode, mediaType, text };
+    return { status: answer.status, mediaType, text };
   } catch (error) {
-    if (error instanceof HttpFailureError) throw error;
-    if (timeout.aborted) throw new HttpFailureError('timeout');
-    const code = (error as { code?: unknown }).code;
+    controller.abort();
+    if (timedOut) throw new HttpFailureError('timeout');
+    if (error instanceof BodyTooLargeError) throw new HttpFailureError('too-large');
+    const code = (transportCause(error) as { code?: unknown } | null)?.code;
     throw new HttpFailureError('unreachable', typeof code === 'string' ? code : undefined);
+  } finally {
+    clearTimeout(timer);
   }
-}
-
-async function readText(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      throw new HttpFailureError('too-large');
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -3,7 +3,10 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
 import { createAddressPolicy } from '../common/address-policy.js';
+import { egressAxiosDefaults } from '../egress/egress-axios.js';
 import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
 import { createQualysTransport } from './qualys-transport.js';
 import { BODY_TOO_LARGE, QualysHttp, QualysTransportError } from './qualys-http.js';
@@ -25,7 +28,10 @@ function transportFor(allowlist: string[]): EgressDispatcher {
 
 /** One GET through the transport's QualysHttp. */
 function get(transport: EgressDispatcher, url: string, maxBytes = 1024 * 1024) {
-  return new QualysHttp(transport).request({
+  return new QualysHttp(
+    new HttpService(axios.create(egressAxiosDefaults(transport))),
+    transport,
+  ).request({
     method: 'GET',
     url,
     headers: { 'Accept-Encoding': 'gzip, deflate, br' },
