@@ -24,7 +24,13 @@ const PUBLIC: Readonly<Record<string, readonly string[] | 'every file'>> = {
   common: 'every file',
   config: 'every file',
   ctim: ['ctim.module.ts', 'ctim.types.ts', 'observation.mapper.ts', 'verdict.mapper.ts'],
-  egress: ['egress-axios.ts', 'egress-dispatcher.ts', 'egress-fetch.ts', 'egress.module.ts'],
+  egress: [
+    'egress-axios.ts',
+    'egress-dispatcher.ts',
+    'egress-fetch.ts',
+    'egress.module.ts',
+    'undici-adapter.ts',
+  ],
   health: ['graceful-shutdown.ts', 'health.module.ts', 'ops-server.ts'],
   observability: [
     'logger.ts',

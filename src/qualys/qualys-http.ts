@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
-import type { AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
-import { BodyTooLargeError, readText, transportCause } from '../egress/egress-axios.js';
+import { BodyTooLargeError, transportCause } from '../egress/egress-axios.js';
+import { undiciAdapter } from '../egress/undici-adapter.js';
 import { QUALYS_TRANSPORT } from './qualys-transport.module.js';
 
 export interface QualysHttpRequest {
@@ -39,6 +40,21 @@ export class QualysTransportError extends Error {
   }
 }
 
+/**
+ * The axios instance of every Qualys call (the Qualys module's `HttpModule`):
+ * sent through the Qualys transport (undici-adapter.ts); statuses are the
+ * client's to judge (spec §7), and bodies text it parses itself, bounded.
+ */
+export function qualysAxiosOptions(transport: EgressDispatcher): AxiosRequestConfig {
+  return {
+    adapter: undiciAdapter(transport),
+    validateStatus: null,
+    transformRequest: [],
+    transformResponse: [],
+    headers: { Accept: '*/*' },
+  };
+}
+
 /** The answer was larger than the call accepts. */
 export const BODY_TOO_LARGE = 'ERR_QUALYS_BODY_TOO_LARGE';
 /** The call was aborted (timeout, budget, deadline, abandonment). */
@@ -47,10 +63,10 @@ export const CALL_ABORTED = 'ERR_QUALYS_CALL_ABORTED';
 /**
  * The Qualys HTTP client provider: one method over the axios instance of
  * the Qualys module's `HttpModule` (`HttpService.axiosRef`, no Observable
- * in between), whose fetch adapter goes through the Qualys transport's
- * undici pools (keep-alive, egress proxy, address check; see
- * qualys-transport.ts). Per call only what the call needs is given: method,
- * URL with its query, headers, body, abort signal and the decoded-size cap.
+ * in between), whose adapter sends through the Qualys transport's undici
+ * pools (keep-alive, egress proxy, address check; see undici-adapter.ts).
+ * Per call only what the call needs is given: method, URL with its query,
+ * headers, body, abort signal and the decoded-size cap.
  */
 @Injectable()
 export class QualysHttp {
@@ -81,19 +97,20 @@ export class QualysHttp {
   }
 
   private async send(url: string, call: QualysHttpRequest): Promise<QualysHttpResponse> {
-    const response = await this.axios.request<ReadableStream<Uint8Array> | null>({
+    const response = await this.axios.request<string>({
       method: call.method,
       url,
       headers: call.headers,
       data: call.body,
       signal: call.signal,
+      // Decoded bytes (undici-adapter.ts), spec §15.
+      maxContentLength: call.maxBytes,
     });
     return {
       status: response.status,
-      // Lower-case names (fetch's Headers), one string per name.
+      // undici's: lower-case names.
       headers: response.headers as QualysHttpResponse['headers'],
-      // Decoded by fetch as `Content-Encoding` says; capped on those bytes (spec §15).
-      data: await readText(response.data, call.maxBytes),
+      data: response.data,
     };
   }
 }

@@ -6,10 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { createAddressPolicy } from '../common/address-policy.js';
-import { egressAxiosDefaults } from '../egress/egress-axios.js';
 import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
 import { createQualysTransport } from './qualys-transport.js';
-import { BODY_TOO_LARGE, QualysHttp, QualysTransportError } from './qualys-http.js';
+import {
+  BODY_TOO_LARGE,
+  QualysHttp,
+  QualysTransportError,
+  qualysAxiosOptions,
+} from './qualys-http.js';
 import { vettedLookup, type HostResolver } from './vetted-lookup.js';
 
 const TLS_DIR = new URL('../../test/fixtures/tls/', import.meta.url);
@@ -29,7 +33,7 @@ function transportFor(allowlist: string[]): EgressDispatcher {
 /** One GET through the transport's QualysHttp. */
 function get(transport: EgressDispatcher, url: string, maxBytes = 1024 * 1024) {
   return new QualysHttp(
-    new HttpService(axios.create(egressAxiosDefaults(transport))),
+    new HttpService(axios.create(qualysAxiosOptions(transport))),
     transport,
   ).request({
     method: 'GET',

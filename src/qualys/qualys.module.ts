@@ -4,7 +4,6 @@ import { ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import type { RelaySettings } from '../config/config.module.js';
 import type { EgressDispatcher } from '../egress/egress-dispatcher.js';
-import { egressAxiosDefaults } from '../egress/egress-axios.js';
 import { RelayMetrics } from '../observability/metrics.js';
 import { RELAY_TRACING, type RelayTracing } from '../observability/tracing.js';
 import { MetricsModule } from '../observability/metrics.module.js';
@@ -20,7 +19,7 @@ import { QualysCaller } from './qualys-call.js';
 import { LimitedSearch } from './limited-search.js';
 import { QualysClient } from './qualys.client.js';
 import { QualysHealthIndicator } from './qualys.health.js';
-import { QualysHttp } from './qualys-http.js';
+import { QualysHttp, qualysAxiosOptions } from './qualys-http.js';
 import { QUALYS_TRANSPORT, QualysTransportModule } from './qualys-transport.module.js';
 import { QualysTokenCache } from './token-cache.js';
 
@@ -37,8 +36,7 @@ import { QualysTokenCache } from './token-cache.js';
     HttpModule.registerAsync({
       imports: [QualysTransportModule],
       inject: [QUALYS_TRANSPORT],
-      useFactory: (transport: EgressDispatcher): HttpModuleOptions =>
-        egressAxiosDefaults(transport) as HttpModuleOptions,
+      useFactory: (transport: EgressDispatcher): HttpModuleOptions => qualysAxiosOptions(transport),
     }),
     // RelayMetrics, the observer of every Qualys call.
     MetricsModule,
