@@ -1,6 +1,8 @@
 import type { SupportedObservable } from '../../common/observable.js';
 import type { QualysEvent } from '../qualys-event.js';
 import type { BatchKind } from './batch-kinds.js';
+import type { InFlightObservables } from './in-flight-observables.js';
+import type { LearnedBatchSizes } from './learned-batch-sizes.js';
 
 /** One search the engine asks for: a batch (observables > 1) or an observable's own search. */
 export interface BatchSearch {
@@ -109,4 +111,33 @@ export interface BatchHooks {
    * event type when it is a plain word.
    */
   unmatchedEvents?(eventType: string | undefined): void;
+}
+
+/** How a request runs its batched searches (batched-searches.ts). */
+export interface BatchedSearchOptions {
+  port: BatchSearchPort;
+  /** The request's entity limit L (spec §5). */
+  limit: number;
+  /** `QUALYS_BATCH_SIZE` (spec §8), 1…50; 1 searches every observable alone. */
+  batchSize: number;
+  /** At most this many searches in flight at once (the request's launch window); default unbounded. */
+  maxInFlight?: number;
+  /** Passed to every batch: the request left, or was cut (spec §15). */
+  signal?: AbortSignal;
+  /**
+   * The signal of observable `index`'s own searches, when it may end before
+   * its request (its other state failed, or it was left out); default `signal`.
+   */
+  signalOf?: (index: number) => AbortSignal | undefined;
+  /** The subscription's batch size learned from refusals (spec §12, per process). */
+  learned?: { sizes: LearnedBatchSizes; subscriptionId: string };
+  /** Observables in flight for these credentials in this process, to join (spec §12). */
+  inFlight?: { registry: InFlightObservables; credentialsKey: string };
+  hooks?: BatchHooks;
+  /**
+   * Whether an error is a hard failure of the observable (spec §9: not the
+   * deadline nor the rate limit): its other state then starts no further
+   * search and ends with the same error. Default: no error is.
+   */
+  endsObservable?: (error: unknown) => boolean;
 }

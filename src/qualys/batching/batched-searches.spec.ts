@@ -11,7 +11,8 @@ import type {
   ObservableToSearch,
   StateOutcome,
 } from './batch-search-port.js';
-import { BatchedSearches, type BatchedSearchOptions } from './batched-searches.js';
+import type { BatchedSearchOptions } from './batch-search-port.js';
+import { BatchedSearches } from './batched-searches.js';
 import { InFlightObservables } from './in-flight-observables.js';
 import { batchFilter, encodedFilterLength } from './batch-filter.js';
 import { buildSearchFilter } from '../search-filter.js';

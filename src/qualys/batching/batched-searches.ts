@@ -1,14 +1,7 @@
-import type { SupportedObservable } from '../../common/observable.js';
 import { unexpectedResponse } from '../qualys-errors.js';
 import type { QualysEvent } from '../qualys-event.js';
 import type { ExactValue } from './attribution.js';
-import {
-  batchCandidates,
-  batchKindOf,
-  isExactType,
-  normaliseExactValue,
-  type BatchKind,
-} from './batch-kinds.js';
+import { batchKindOf } from './batch-kinds.js';
 import {
   batchFilter,
   batchPageSize,
@@ -20,14 +13,22 @@ import {
 import type {
   BatchAnswer,
   BatchAnswerOutcome,
-  BatchHooks,
-  BatchSearchPort,
+  BatchedSearchOptions,
   ObservableOutcome,
   ObservableToSearch,
   StateOutcome,
 } from './batch-search-port.js';
-import { InFlightObservables, type OwnedOutcome } from './in-flight-observables.js';
-import type { LearnedBatchSizes } from './learned-batch-sizes.js';
+import {
+  ACTIVE,
+  groupForBatches,
+  HISTORICAL,
+  Item,
+  logLine,
+  share,
+  Unit,
+  type Task,
+} from './batch-units.js';
+import { InFlightObservables } from './in-flight-observables.js';
 import {
   historicalSettles,
   judgeExactAnswer,
@@ -35,79 +36,6 @@ import {
   type Judgement,
   type Verdict,
 } from './settling.js';
-
-export interface BatchedSearchOptions {
-  port: BatchSearchPort;
-  /** The request's entity limit L (spec §5). */
-  limit: number;
-  /** `QUALYS_BATCH_SIZE` (spec §8), 1…50; 1 searches every observable alone. */
-  batchSize: number;
-  /** At most this many searches in flight at once (the request's launch window); default unbounded. */
-  maxInFlight?: number;
-  /** Passed to every batch: the request left, or was cut (spec §15). */
-  signal?: AbortSignal;
-  /**
-   * The signal of observable `index`'s own searches, when it may end before
-   * its request (its other state failed, or it was left out); default `signal`.
-   */
-  signalOf?: (index: number) => AbortSignal | undefined;
-  /** The subscription's batch size learned from refusals (spec §12, per process). */
-  learned?: { sizes: LearnedBatchSizes; subscriptionId: string };
-  /** Observables in flight for these credentials in this process, to join (spec §12). */
-  inFlight?: { registry: InFlightObservables; credentialsKey: string };
-  hooks?: BatchHooks;
-  /**
-   * Whether an error is a hard failure of the observable (spec §9: not the
-   * deadline nor the rate limit): its other state then starts no further
-   * search and ends with the same error. Default: no error is.
-   */
-  endsObservable?: (error: unknown) => boolean;
-}
-
-type State = 0 | 1;
-const ACTIVE: State = 0;
-const HISTORICAL: State = 1;
-
-/** One observable of the request. */
-class Item {
-  /** The active event count `a` once the active state is final (spec §12); 'failed' when it failed. */
-  activeEvents: number | 'failed' | undefined;
-  /** The hard failure that ended the observable (see `endsObservable`). */
-  ended: { error: unknown } | undefined;
-  readonly units: (Unit | undefined)[] = [undefined, undefined];
-
-  constructor(
-    readonly index: number,
-    readonly observable: SupportedObservable,
-    readonly exact: ExactValue | undefined,
-  ) {}
-}
-
-/** One state of one observable: what the engine drives to an outcome. */
-class Unit {
-  outcome: StateOutcome | undefined;
-  /** A complete historical answer's events, waiting for `a` (spec §12). */
-  pending: { events: QualysEvent[]; fetchedAt: number; bytes: number } | undefined;
-  release: ((outcome: OwnedOutcome) => void) | undefined;
-
-  constructor(
-    readonly item: Item,
-    readonly state: State,
-  ) {}
-
-  get active(): boolean {
-    return this.state === ACTIVE;
-  }
-}
-
-/** A search to send: a batch of units of one kind and state, or one unit's own search. */
-interface Task {
-  units: Unit[];
-  kind: BatchKind;
-  state: State;
-  /** Set on a half of a refused batch: both halves answered lowers the batch size. */
-  split?: { size: number; answered: number };
-}
 
 /**
  * Spec §12: the searches of a request's observables (after the cache),
@@ -135,22 +63,8 @@ export class BatchedSearches {
       MIN_BATCH_SIZE,
       Math.min(MAX_BATCH_SIZE, Math.floor(options.batchSize)),
     );
-    this.items = observables.map(({ observable }, index) => {
-      const { type, value } = observable;
-      const normalised = isExactType(type) ? normaliseExactValue(type, value) : undefined;
-      return new Item(
-        index,
-        observable,
-        isExactType(type) && normalised !== undefined ? { type, value, normalised } : undefined,
-      );
-    });
+    this.items = observables.map((wanted, index) => Item.of(index, wanted));
     this.results = observables.map(() => ({}));
-    observables.forEach((wanted, index) => {
-      const item = this.items[index];
-      if (wanted.searchActive === false) item.activeEvents = wanted.cachedActiveEvents ?? 0;
-      if (wanted.searchActive !== false) item.units[ACTIVE] = new Unit(item, ACTIVE);
-      if (wanted.searchHistorical !== false) item.units[HISTORICAL] = new Unit(item, HISTORICAL);
-    });
   }
 
   /** Drives every search to its end; resolves with each observable's outcome per state searched. */
@@ -214,23 +128,9 @@ export class BatchedSearches {
 
   /** First tasks: per kind and state, batches in request order; the rest searched alone. */
   private plan(units: readonly Unit[]): void {
-    const { batchable } = batchCandidates(this.items.map((item) => item.observable));
-    const batchableItems = new Set(batchable);
-    const tasks: Task[] = [];
-    const groups = new Map<string, Unit[]>();
-    for (const unit of units) {
-      const { observable } = unit.item;
-      const exact = isExactType(observable.type);
-      if (!batchableItems.has(unit.item.index) || (exact && unit.item.exact === undefined)) {
-        tasks.push(this.ownSearch(unit));
-        continue;
-      }
-      const key = `${batchKindOf(observable.type)}${unit.state}`;
-      const group = groups.get(key) ?? [];
-      group.push(unit);
-      groups.set(key, group);
-    }
-    for (const group of groups.values()) tasks.push(...this.batchesOf(group));
+    const { alone, groups } = groupForBatches(units, this.items);
+    const tasks = alone.map((unit) => this.ownSearch(unit));
+    for (const group of groups) tasks.push(...this.batchesOf(group));
     // Roughly request order, active before historical: what the request needs first goes first.
     tasks.sort((a, b) => a.units[0].item.index - b.units[0].item.index || a.state - b.state);
     this.queue.push(...tasks);
@@ -483,25 +383,10 @@ export class BatchedSearches {
   ): void {
     const { hooks } = this.options;
     if (outcome !== 'failed') hooks?.batchAnswered?.(outcome);
-    hooks?.debug?.({
-      kind: task.kind,
-      active: task.state === ACTIVE,
-      observables: task.units.length,
-      pageSize,
-      ...(tally.events === undefined ? {} : { events: tally.events }),
-      outcome,
-      settled: tally.settled ?? 0,
-      alone: tally.alone ?? 0,
-      rebatched: tally.rebatched,
-    });
+    hooks?.debug?.(logLine(outcome, task, pageSize, tally));
   }
 
   private finishIfDone(): void {
     if (this.open === 0 && this.running === 0) this.finish?.();
   }
-}
-
-/** The part of an answer's bytes `count` of its `total` events stand for (spec §15 memory budget). */
-function share(bytes: number, count: number, total: number): number {
-  return total === 0 || count === 0 ? 0 : Math.ceil((bytes * count) / total);
 }
