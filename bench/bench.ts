@@ -6,8 +6,8 @@
  *
  *   npm run bench -- [--latency 50] [--runs 21] [--warmup 100] [--duration 10] [--rounds 3]
  *                    [--connections 32] [--observables 5] [--throughput-latency 20]
- *                    [--concurrency 64] [--mapping-seconds 3] [--parts 1,2,3,4,5,6,7]
- *                    [--limited-runs 5] [--limited-repeats 20]
+ *                    [--concurrency 64] [--mapping-seconds 3] [--parts 1,2,3,4,5,6,7,8]
+ *                    [--limited-runs 5] [--limited-repeats 20] [--calls-runs 3]
  *                    [--compare-dist /tmp/relay-before/dist] [--compare-env 'K=V;K2=V2']
  *                    [--limited-redis-env 'REDIS_CLUSTER_NODES=127.0.0.1:7000']
  *                    [--node-options=--max-old-space-size=128]
@@ -18,7 +18,9 @@
  * QUALYS_CACHE_TTL_SEC=0, so every request makes all its Qualys calls. Part 6
  * is a subscription limited to 2 concurrent calls (bench/parts/limited-subscription.ts).
  * Part 7 is hostile load: peak RSS of a fresh relay under loads that exhausted
- * the heap before (bench/parts/hostile-load.ts).
+ * the heap before (bench/parts/hostile-load.ts). Part 8 counts the Qualys
+ * calls of three investigations with batched searches on and off and in the
+ * original relay's one-at-a-time pattern (bench/parts/calls-per-investigation.ts).
  * --compare-dist starts a second relay from another build's dist/ (e.g. the
  * commit before a change) with the same environment, and runs it in (1) and
  * in every round of (2), interleaved with this one, and under the loads of
@@ -46,12 +48,42 @@ import { SIMULATOR_PASSWORD, SIMULATOR_USER } from '../tools/simulator/qualys-si
 import { ProcessGroup, ROOT } from './lib/processes.js';
 import { formatTable, progress, type PartResult, type Row } from './lib/report.js';
 import { round } from './lib/stats.js';
+import { measureCallsPerInvestigation } from './parts/calls-per-investigation.js';
 import { measureCacheAndFairShare } from './parts/hostile-cache-fairness.js';
 import { measureHostile } from './parts/hostile-load.js';
 import { measureLimited } from './parts/limited-subscription.js';
 import { measureMapping } from './parts/mapping.js';
 import { supplyChainPart } from './parts/supply-chain.js';
 import { measureUnlimited } from './parts/unlimited.js';
+
+const USAGE = `Usage: npm run bench -- [options]
+  --parts <list>          parts to run, comma-separated (default 1,2,3,4,5,6,7,8):
+                            1 latency, 2 throughput, 3 mapping cost, 4 memory (during 2),
+                            5 supply chain, 6 a limited subscription, 7 hostile load,
+                            8 calls per investigation (batched searches on, off, sequential)
+  --latency <ms>          part 1's simulator latency (default 50)
+  --runs <n>              part 1's measured requests per size (default 21)
+  --warmup <n>            warm-up requests (default 100)
+  --duration <s>          seconds per throughput round (default 10)
+  --rounds <n>            throughput rounds (default 3)
+  --connections <n>       throughput connections (default 32)
+  --observables <n>       observables per throughput request (default 5)
+  --throughput-latency <ms>
+                          part 2's simulator latency (default 20)
+  --concurrency <n>       the unlimited path's QUALYS_CONCURRENCY (default 64)
+  --mapping-seconds <s>   part 3's duration (default 3)
+  --limited-runs <n>      part 6's measured runs (default 5)
+  --limited-repeats <n>   part 6's repeats per run (default 20)
+  --limited-redis-env 'K=V;…'
+                          part 6's replicas use this Redis instead of their own
+  --calls-runs <n>        part 8's measured rounds, after one warm-up (default 3)
+  --compare-dist <dir>    another build's dist/, run beside this relay in parts 1, 2 and 7
+  --compare-env 'K=V;…'   variables for the --compare-dist relay only
+  --node-options=<flags>  the relay's NODE_OPTIONS (default the Dockerfile's)
+  --real-install          also run npm ci --omit=dev in a temporary folder (part 5)
+  --strict                exit 1 when a target is missed
+  --help                  print this help
+`;
 
 const OPTION_DEFAULTS = {
   latency: '50',
@@ -64,9 +96,10 @@ const OPTION_DEFAULTS = {
   concurrency: '64',
   'mapping-seconds': '3',
   warmup: '100',
-  parts: '1,2,3,4,5,6,7',
+  parts: '1,2,3,4,5,6,7,8',
   'limited-runs': '5',
   'limited-repeats': '20',
+  'calls-runs': '3',
   'compare-dist': '',
   'compare-env': '',
   'limited-redis-env': '',
@@ -82,8 +115,13 @@ const { values: given } = parseArgs({
     ) as Record<OptionName, { type: 'string' }>),
     'real-install': { type: 'boolean' },
     strict: { type: 'boolean' },
+    help: { type: 'boolean' },
   },
 });
+if (given.help === true) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 // Defaults applied here: this @types/node version does not narrow parseArgs defaults.
 const option = (name: OptionName): string => given[name] ?? OPTION_DEFAULTS[name];
 const REAL_INSTALL = given['real-install'] ?? false;
@@ -114,6 +152,7 @@ const MAPPING_SECONDS = positive('mapping-seconds');
 const WARMUP_REQUESTS = positive('warmup');
 const LIMITED_RUNS = positive('limited-runs');
 const LIMITED_REPEATS = positive('limited-repeats');
+const CALLS_RUNS = positive('calls-runs');
 /** Another build's dist/ to compare this relay with in (1) and (2); '' for none. */
 const COMPARE_DIST = option('compare-dist') === '' ? '' : resolve(option('compare-dist'));
 if (COMPARE_DIST !== '' && !existsSync(join(COMPARE_DIST, 'main.js')))
@@ -186,6 +225,15 @@ function plan(token: string, group: ProcessGroup): (() => Promise<PartResult>)[]
       return measureCacheAndFairShare({ progress });
     });
   }
+  if (PARTS.has('8'))
+    steps.push(() =>
+      measureCallsPerInvestigation({
+        runs: CALLS_RUNS,
+        jwtSecret: JWT_SECRET,
+        relayEnv: nodeOptions,
+        progress,
+      }),
+    );
   if (PARTS.has('3'))
     steps.push(() => {
       progress('mapping cost');
