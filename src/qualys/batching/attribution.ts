@@ -12,7 +12,10 @@ export interface ExactValue {
 export interface Attribution {
   /** Per observable of the batch, the indexes of the events that match it, in answer order. */
   matched: number[][];
-  /** Per observable: an event that does not match it carries its value (another field or form). */
+  /**
+   * Per observable: an event that does not match it carries its value
+   * (another field or form). Not read, all false, when an event is unmatched.
+   */
   carried: boolean[];
   /** Events that match no observable of the batch. */
   unmatched: number;
@@ -45,23 +48,28 @@ export function attribute(
   let unmatchedType: string | undefined;
   events.forEach((event, index) => {
     let matchesAny = false;
-    let carriedValues: CarriedValues | undefined;
     batch.forEach((observable, position) => {
-      if (matches(event, observable)) {
-        matched[position].push(index);
-        matchesAny = true;
-        return;
-      }
-      if (carried[position]) return;
-      carriedValues ??= carriedValuesOf(event);
-      if (carriedValues === 'all' || carriedValues.has(observable.normalised)) {
-        carried[position] = true;
-      }
+      if (!matches(event, observable)) return;
+      matched[position].push(index);
+      matchesAny = true;
     });
     if (!matchesAny) {
       unmatched++;
       unmatchedType ??= loggableType(event.type);
     }
+  });
+  // An unmatched event sends every observable alone (settling.ts): then what
+  // the events carry does not matter, and a hostile full page is not scanned.
+  if (unmatched > 0) return { matched, carried, unmatched, unmatchedType };
+  events.forEach((event) => {
+    let carriedValues: CarriedValues | undefined;
+    batch.forEach((observable, position) => {
+      if (carried[position] || matches(event, observable)) return;
+      carriedValues ??= carriedValuesOf(event);
+      if (carriedValues === 'all' || carriedValues.has(observable.normalised)) {
+        carried[position] = true;
+      }
+    });
   });
   return { matched, carried, unmatched, unmatchedType };
 }

@@ -8,12 +8,7 @@ import {
   normaliseExactValue,
   type BatchKind,
 } from './batch-kinds.js';
-import type {
-  BatchAnswerOutcome,
-  BatchLogLine,
-  ObservableToSearch,
-  StateOutcome,
-} from './batch-search-port.js';
+import type { BatchAnswerOutcome, BatchLogLine, ObservableToSearch } from './batch-search-port.js';
 import type { OwnedOutcome } from './in-flight-observables.js';
 
 /** What the batching engine (batched-searches.ts) drives: observables, their states, its searches. */
@@ -53,7 +48,8 @@ export class Item {
 
 /** One state of one observable: what the engine drives to an outcome. */
 export class Unit {
-  outcome: StateOutcome | undefined;
+  /** Its outcome was told (the events are the caller's: not kept here). */
+  ended = false;
   /** A complete historical answer's events, waiting for `a` (spec §12). */
   pending: { events: QualysEvent[]; fetchedAt: number; bytes: number } | undefined;
   release: ((outcome: OwnedOutcome) => void) | undefined;

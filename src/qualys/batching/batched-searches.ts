@@ -67,7 +67,12 @@ export class BatchedSearches {
     this.results = observables.map(() => ({}));
   }
 
-  /** Drives every search to its end; resolves with each observable's outcome per state searched. */
+  /**
+   * Drives every search to its end; resolves with each observable's outcome
+   * per state searched. With a `finished` hook, outcomes go to it as they
+   * end and are not kept: the caller maps and drops each observable's
+   * events (spec §15), and the engine must not hold them until the last.
+   */
   run(): Promise<ObservableOutcome[]> {
     return new Promise((resolve) => {
       this.finish = () => resolve(this.results);
@@ -118,7 +123,7 @@ export class BatchedSearches {
         });
       } else {
         // The owner's error is its own (its deadline, its signal): search it here instead.
-        this.queue.unshift(this.ownSearch(unit));
+        this.enqueue(this.ownSearch(unit));
       }
       this.launch();
       this.finishIfDone();
@@ -131,9 +136,25 @@ export class BatchedSearches {
     const { alone, groups } = groupForBatches(units, this.items);
     const tasks = alone.map((unit) => this.ownSearch(unit));
     for (const group of groups) tasks.push(...this.batchesOf(group));
-    // Roughly request order, active before historical: what the request needs first goes first.
-    tasks.sort((a, b) => a.units[0].item.index - b.units[0].item.index || a.state - b.state);
-    this.queue.push(...tasks);
+    this.enqueue(...tasks);
+  }
+
+  /**
+   * Adds tasks in request order, active before historical: what the request
+   * needs first goes first, and an observable's two states run close
+   * together, so it is mapped, and its events dropped, early (spec §15).
+   */
+  private enqueue(...tasks: Task[]): void {
+    for (const task of tasks) {
+      let low = 0;
+      let high = this.queue.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (before(this.queue[middle], task)) low = middle + 1;
+        else high = middle;
+      }
+      this.queue.splice(low, 0, task);
+    }
   }
 
   private batchesOf(units: readonly Unit[]): Task[] {
@@ -159,9 +180,7 @@ export class BatchedSearches {
     const max = this.options.maxInFlight ?? Number.POSITIVE_INFINITY;
     while (this.running < max && this.queue.length > 0) {
       const task = this.queue.shift() as Task;
-      const units = task.units.filter(
-        (unit) => unit.outcome === undefined && !this.endIfEnded(unit),
-      );
+      const units = task.units.filter((unit) => !unit.ended && !this.endIfEnded(unit));
       if (units.length === 0) continue;
       // A batch whose units all ended elsewhere is not sent; one that lost some is re-formed.
       this.start(units.length === task.units.length ? task : { ...task, units });
@@ -207,7 +226,7 @@ export class BatchedSearches {
       // Spec §12: not "nothing found" on a batch: its halves are searched again.
       const [first, second] = halves(task.units);
       const split = { size: first.length, answered: 0 };
-      this.queue.unshift(this.task(first, split), this.task(second, split));
+      this.enqueue(this.task(first, split), this.task(second, split));
       this.count('refused', task, pageSize, { rebatched: task.units.length });
       return;
     }
@@ -236,7 +255,7 @@ export class BatchedSearches {
     const tally = { events: answer.events.length, settled: 0, alone: 0, rebatched: 0 };
     if (verdicts === 'halves') {
       const [first, second] = halves(task.units);
-      this.queue.unshift(this.task(first), this.task(second));
+      this.enqueue(this.task(first), this.task(second));
       this.count('split', task, pageSize, { ...tally, rebatched: task.units.length });
       return;
     }
@@ -265,7 +284,7 @@ export class BatchedSearches {
     });
     tally.alone = alone.length;
     tally.rebatched = rebatch.length;
-    this.queue.unshift(...alone, ...this.batchesOf(rebatch));
+    this.enqueue(...alone, ...this.batchesOf(rebatch));
     const outcome = rebatch.length > 0 ? 'split' : alone.length > 0 ? 'alone' : 'settled';
     this.count(outcome, task, pageSize, tally);
   }
@@ -303,7 +322,7 @@ export class BatchedSearches {
       // Past L they cannot appear (a ≥ L): keep what its own search could hold.
       this.settleByBatch(unit, { ...found, events: found.events.slice(0, this.options.limit) });
     } else {
-      this.queue.unshift(this.ownSearch(unit));
+      this.enqueue(this.ownSearch(unit));
       this.launch();
     }
   }
@@ -332,7 +351,7 @@ export class BatchedSearches {
   }
 
   private fail(unit: Unit, error: unknown): void {
-    if (unit.outcome !== undefined) return;
+    if (unit.ended) return;
     if (this.options.endsObservable?.(error) === true) unit.item.ended ??= { error };
     this.finalise(unit, { kind: 'failed', error });
   }
@@ -346,13 +365,17 @@ export class BatchedSearches {
   }
 
   private finalise(unit: Unit, outcome: StateOutcome): void {
-    if (unit.outcome !== undefined) return;
-    unit.outcome = outcome;
+    if (unit.ended) return;
+    unit.ended = true;
     unit.pending = undefined;
     this.open--;
     const { item } = unit;
-    this.results[item.index][unit.active ? 'active' : 'historical'] = outcome;
-    unit.release?.(
+    if (this.options.hooks?.finished === undefined)
+      this.results[item.index][unit.active ? 'active' : 'historical'] = outcome;
+    // Dropped once told: the claim's promise holds the events for its joiners only.
+    const { release } = unit;
+    unit.release = undefined;
+    release?.(
       outcome.kind === 'settled'
         ? {
             kind: 'settled',
@@ -389,4 +412,10 @@ export class BatchedSearches {
   private finishIfDone(): void {
     if (this.open === 0 && this.running === 0) this.finish?.();
   }
+}
+
+/** Whether `a` goes strictly before `b`: its first observable earlier, or the same one's active state. */
+function before(a: Task, b: Task): boolean {
+  const order = a.units[0].item.index - b.units[0].item.index;
+  return order < 0 || (order === 0 && a.state <= b.state);
 }
