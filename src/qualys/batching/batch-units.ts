@@ -125,3 +125,21 @@ export function logLine(
     rebatched: tally.rebatched,
   };
 }
+
+/** Inserts `task` after every queued task of an earlier or equal observable and state. */
+export function insertInOrder(queue: Task[], task: Task): void {
+  let low = 0;
+  let high = queue.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (notAfter(queue[middle], task)) low = middle + 1;
+    else high = middle;
+  }
+  queue.splice(low, 0, task);
+}
+
+/** Whether `a` goes no later than `b`: its first observable earlier, or the same one's no later state. */
+function notAfter(a: Task, b: Task): boolean {
+  const order = a.units[0].item.index - b.units[0].item.index;
+  return order < 0 || (order === 0 && a.state <= b.state);
+}

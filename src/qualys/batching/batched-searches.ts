@@ -22,6 +22,7 @@ import {
   ACTIVE,
   groupForBatches,
   HISTORICAL,
+  insertInOrder,
   Item,
   logLine,
   share,
@@ -141,20 +142,11 @@ export class BatchedSearches {
 
   /**
    * Adds tasks in request order, active before historical: what the request
-   * needs first goes first, and an observable's two states run close
+   * needs first goes first, and an observable's two states end close
    * together, so it is mapped, and its events dropped, early (spec §15).
    */
   private enqueue(...tasks: Task[]): void {
-    for (const task of tasks) {
-      let low = 0;
-      let high = this.queue.length;
-      while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (before(this.queue[middle], task)) low = middle + 1;
-        else high = middle;
-      }
-      this.queue.splice(low, 0, task);
-    }
+    for (const task of tasks) insertInOrder(this.queue, task);
   }
 
   private batchesOf(units: readonly Unit[]): Task[] {
@@ -375,16 +367,7 @@ export class BatchedSearches {
     // Dropped once told: the claim's promise holds the events for its joiners only.
     const { release } = unit;
     unit.release = undefined;
-    release?.(
-      outcome.kind === 'settled'
-        ? {
-            kind: 'settled',
-            events: outcome.events,
-            fetchedAt: outcome.fetchedAt,
-            bytes: outcome.bytes,
-          }
-        : { kind: 'failed' },
-    );
+    release?.(outcome.kind === 'settled' ? outcome : { kind: 'failed' });
     this.options.hooks?.finished?.(item.index, unit.active, outcome);
     if (unit.active) {
       item.activeEvents = outcome.kind === 'settled' ? outcome.events.length : 'failed';
@@ -412,10 +395,4 @@ export class BatchedSearches {
   private finishIfDone(): void {
     if (this.open === 0 && this.running === 0) this.finish?.();
   }
-}
-
-/** Whether `a` goes strictly before `b`: its first observable earlier, or the same one's active state. */
-function before(a: Task, b: Task): boolean {
-  const order = a.units[0].item.index - b.units[0].item.index;
-  return order < 0 || (order === 0 && a.state <= b.state);
 }
