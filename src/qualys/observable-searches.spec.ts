@@ -23,6 +23,7 @@ class FakeClient {
   readonly stored: { filter: string; active: boolean; events: readonly QualysEvent[] }[] = [];
   cache = new Map<string, SearchResult>();
   lookupError: Error | undefined;
+  cacheEnabled = true;
 
   constructor(private readonly events: readonly QualysEvent[]) {}
 
@@ -150,6 +151,18 @@ describe('ObservableSearches (spec §12)', () => {
       [1, false, 'failed', -1],
     ]);
     expect(client.searches).toEqual([]);
+  });
+
+  it('looks nothing up with the cache off', async () => {
+    const client = new FakeClient([]);
+    client.cacheEnabled = false;
+    client.lookupError = new Error('a lookup with the cache off');
+    const outcomes = await run(client, [md5(MD5_A)]);
+    expect(outcomes).toEqual([
+      [0, true, 'settled', 0],
+      [0, false, 'settled', 0],
+    ]);
+    expect(client.searches.map(({ observables }) => observables)).toEqual([1, 1]);
   });
 
   it('never searches an observable left out before the searches started', async () => {

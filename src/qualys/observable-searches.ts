@@ -97,6 +97,7 @@ export class ObservableSearches {
   /** Spec §12 "Who is batched": after the cache. States found there, or failed, are final at once. */
   private async fromCache(): Promise<ObservableToSearch[]> {
     const wanted = this.observables.map((observable): ObservableToSearch => ({ observable }));
+    if (!this.client.cacheEnabled) return wanted;
     for (let from = 0; from < wanted.length; from += LOOKUPS_AT_ONCE) {
       const chunk = wanted.slice(from, from + LOOKUPS_AT_ONCE);
       await Promise.all(chunk.map((item, offset) => this.lookUp(from + offset, item)));

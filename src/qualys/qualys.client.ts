@@ -151,7 +151,7 @@ export class QualysClient implements OnApplicationShutdown {
     relayContext: RelayContext,
     options: Pick<SearchOptions, 'active' | 'pageSize' | 'filter' | 'request'>,
   ): Promise<SearchResult | undefined> {
-    if (!this.limits.cacheEnabled) return Promise.resolve(undefined);
+    if (!this.cacheEnabled) return Promise.resolve(undefined);
     return this.withinDeadline(relayContext, options, async (deadline) => {
       await this.auth.session(relayContext, deadline);
       return this.cached(this.limits.keysOf(relayContext, options), options.pageSize);
@@ -172,11 +172,12 @@ export class QualysClient implements OnApplicationShutdown {
 
   /** Whose subscription and credentials a relay context searches with (spec §9, §12). */
   idsOf(relayContext: RelayContext): { subscriptionId: string; credentialsId: string } {
-    const { subscriptionId, sharing } = this.limits.keysOf(relayContext, {
-      active: true,
-      pageSize: 1,
-    });
-    return { subscriptionId, credentialsId: sharing.credentialsId };
+    return this.limits.idsOf(relayContext);
+  }
+
+  /** Whether search answers are cached at all (`QUALYS_CACHE_TTL_SEC` > 0). */
+  get cacheEnabled(): boolean {
+    return this.limits.cacheEnabled;
   }
 
   /**

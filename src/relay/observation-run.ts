@@ -140,18 +140,8 @@ export class ObservationRun {
   }
 
   async run(): Promise<RunResult> {
-    try {
-      await this.searches.run();
-    } catch (error) {
-      // Not foreseen: whatever had not ended answers it (as `unknown`, logged once).
-      for (const work of this.works) {
-        while (work.open > 0)
-          this.finished(work, work.settled[0] === undefined, {
-            kind: 'failed',
-            error,
-          });
-      }
-    }
+    // Every state of every observable ends in one `finished` call before this resolves.
+    await this.searches.run();
     return this.result;
   }
 

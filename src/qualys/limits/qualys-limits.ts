@@ -108,10 +108,8 @@ export class QualysLimits {
     };
   }
 
-  keysOf(
-    relayContext: RelayContext,
-    search: { filter?: string; active: boolean; pageSize: number },
-  ): SearchKeys {
+  /** Whose subscription and credentials a relay context is (keyed HMACs, computed once per context). */
+  idsOf(relayContext: RelayContext): { subscriptionId: string; credentialsId: string } {
     let ids = this.contextIds.get(relayContext);
     if (ids === undefined) {
       const { user, pass } = relayContext.credentials;
@@ -121,6 +119,14 @@ export class QualysLimits {
       };
       this.contextIds.set(relayContext, ids);
     }
+    return ids;
+  }
+
+  keysOf(
+    relayContext: RelayContext,
+    search: { filter?: string; active: boolean; pageSize: number },
+  ): SearchKeys {
+    const ids = this.idsOf(relayContext);
     const { filter, active, pageSize } = search;
     return {
       subscriptionId: ids.subscriptionId,
